@@ -1,0 +1,45 @@
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import type { Principal } from '../../infrastructure/context/request-context';
+import { errors } from '../../infrastructure/errors/error-codes';
+
+export const TOKEN_ISSUER = 'lattice-identity';
+export const TOKEN_AUDIENCE = 'lattice';
+
+/**
+ * Verifies identity's access tokens against the JWKS identity publishes. Only keys fetched from identity are
+ * trusted; an unknown `kid` triggers a refetch, at most once per cooldown, so forged kids cannot hammer identity.
+ */
+export class AccessTokenVerifier {
+  private readonly keys: ReturnType<typeof createRemoteJWKSet>;
+
+  constructor(jwksUrl: URL) {
+    this.keys = createRemoteJWKSet(jwksUrl, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+  }
+
+  async verify(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, this.keys, {
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        // Pinning the algorithm rejects `alg: none` and algorithm-confusion tokens outright.
+        algorithms: ['EdDSA'],
+        typ: 'at+jwt',
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const roles = stringArray(payload.roles);
+      const permissions = stringArray(payload.perms);
+      const tenantId = typeof payload.tid === 'string' ? payload.tid : null;
+      return { kind: 'USER', subject: payload.sub!, tenantId, roles, permissions };
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw errors.unauthenticated('the access token has expired; sign in again or refresh it');
+      if (error instanceof joseErrors.JWKSTimeout || (error instanceof Error && /fetch failed|ECONNREFUSED/.test(error.message))) {
+        throw errors.unavailable('cannot verify tokens right now: the identity service is not reachable');
+      }
+      throw errors.unauthenticated('the access token is not valid');
+    }
+  }
+}
+
+function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}

@@ -1,0 +1,25 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { RequestContext } from '../../infrastructure/context/request-context';
+import { CONTEXT_HEADER, signContext } from '../../infrastructure/context/signed-context';
+
+export interface GatewayContext {
+  request: RequestContext;
+}
+
+/** Forwards each subgraph fetch with a freshly signed context, and nothing the client sent: no header passes through. */
+export class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(url: string, private readonly contextSecret: string) {
+    super({ url });
+  }
+
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const headers = options.request.http?.headers;
+    if (!headers) return;
+    headers.delete(CONTEXT_HEADER);
+    // Health checks and schema loads run without a request; they go out unsigned and subgraphs answer only health.
+    if ('context' in options && options.context?.request) {
+      headers.set(CONTEXT_HEADER, signContext(options.context.request, this.contextSecret));
+      headers.set('x-request-id', options.context.request.requestId);
+    }
+  }
+}

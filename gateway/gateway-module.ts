@@ -1,0 +1,138 @@
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import type { LatticeConfig, SubgraphName } from '../infrastructure/config/config';
+import { SUBGRAPH_NAMES } from '../infrastructure/config/config';
+import { formatErrorForClient } from '../infrastructure/errors/format-error';
+import { graphqlRoute } from '../infrastructure/http/graphql-route';
+import { startHttpServer } from '../infrastructure/http/http-server';
+import { healthRoutes, routeChain, sendJson } from '../infrastructure/http/routes';
+import { defineModule, type InfrastructureModule } from '../infrastructure/lifecycle';
+import { CONFIG, LOG_SINK, moduleLogger } from '../infrastructure/modules/core-modules';
+import { subgraphModuleName, type RunningSubgraph } from '../infrastructure/modules/subgraph-module';
+import { AccessTokenVerifier } from './auth/access-token-verifier';
+import { authenticateRequest } from './auth/authenticate-request';
+import { SignedContextDataSource, type GatewayContext } from './federation/signed-context-data-source';
+import { readSupergraph } from './federation/supergraph';
+import { gatewayReadiness } from './health/readiness';
+import { clientAddressOf, requestIdOf } from './server/request-context';
+
+export const GATEWAY_MODULE = 'gateway';
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+export interface RunningGateway {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The public entry point: authenticates every request, signs the context subgraphs trust, and plans queries
+ * over the committed supergraph. Embedded, it finds the subgraphs through their modules; distributed, by URL.
+ */
+export function gatewayModule(options: { embeddedSubgraphs: boolean }): InfrastructureModule<RunningGateway> {
+  const subgraphDeps = options.embeddedSubgraphs ? SUBGRAPH_NAMES.map(subgraphModuleName) : [];
+  return defineModule<RunningGateway>({
+    name: GATEWAY_MODULE,
+    runtime: {
+      deps: [CONFIG, LOG_SINK, ...subgraphDeps],
+      start: async (ctx) => {
+        const config = ctx.get<LatticeConfig>(CONFIG);
+        const logger = moduleLogger(ctx, { component: 'gateway' });
+        const secret = config.contextSecret;
+        if (!secret) throw new Error('LATTICE_CONTEXT_SECRET is not set');
+        const baseUrls = (): Record<SubgraphName, string> =>
+          Object.fromEntries(
+            SUBGRAPH_NAMES.map((name) => [
+              name,
+              options.embeddedSubgraphs ? ctx.get<RunningSubgraph>(subgraphModuleName(name)).url : new URL(config.subgraphs[name].url!).origin,
+            ]),
+          ) as Record<SubgraphName, string>;
+        const graphqlUrl = (name: SubgraphName) =>
+          options.embeddedSubgraphs ? `${baseUrls()[name]}/graphql` : config.subgraphs[name].url!;
+
+        const verifier = new AccessTokenVerifier(new URL(JWKS_PATH, baseUrls().identity));
+        let supergraphLoaded = false;
+        const gateway = new ApolloGateway({
+          supergraphSdl: await readSupergraph(),
+          buildService: ({ name }) => new SignedContextDataSource(graphqlUrl(name as SubgraphName), secret),
+        });
+        gateway.onSchemaLoadOrUpdate(() => {
+          supergraphLoaded = true;
+        });
+        const server = new ApolloServer<GatewayContext>({
+          gateway,
+          introspection: true,
+          includeStacktraceInErrorResponses: false,
+          formatError: (formatted) => formatErrorForClient(formatted, undefined, (error) => logger.error('unexpected error', { error })),
+          plugins: [
+            {
+              // Every error carries the request id, so a user's report can be matched to the logs.
+              async requestDidStart({ contextValue }) {
+                return {
+                  async willSendResponse({ response }) {
+                    if (response.body.kind !== 'single') return;
+                    for (const error of response.body.singleResult.errors ?? []) {
+                      (error.extensions as Record<string, unknown>).requestId = contextValue.request.requestId;
+                    }
+                  },
+                };
+              },
+            },
+          ],
+        });
+        await server.start();
+
+        const jwks = async (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+          if (req.method !== 'GET' || req.url !== JWKS_PATH) return false;
+          const response = await fetch(new URL(JWKS_PATH, baseUrls().identity), { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+          if (!response?.ok) {
+            sendJson(res, 503, { error: 'identity is not reachable' });
+            return true;
+          }
+          sendJson(res, 200, await response.json(), { 'cache-control': 'public, max-age=60' });
+          return true;
+        };
+
+        const graphql = graphqlRoute<GatewayContext>('/graphql', server, async (req) => {
+          const requestId = requestIdOf(req);
+          try {
+            const principal = await authenticateRequest(req.headers, verifier);
+            return {
+              request: {
+                principal,
+                requestId,
+                ipAddress: clientAddressOf(req),
+                userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 256) : null,
+              },
+            };
+          } catch (error) {
+            const code = (error as { extensions?: { code?: string } }).extensions?.code ?? 'UNAUTHENTICATED';
+            return {
+              refuse: {
+                status: code === 'SERVICE_UNAVAILABLE' ? 503 : 401,
+                body: { errors: [{ message: (error as Error).message, extensions: { code, requestId } }] },
+              },
+            };
+          }
+        });
+
+        const http = await startHttpServer({
+          name: 'gateway',
+          host: config.host,
+          port: config.port,
+          drainTimeoutMs: config.drainTimeoutMs,
+          logger,
+          handler: routeChain(healthRoutes(gatewayReadiness(() => supergraphLoaded, baseUrls)), jwks, graphql),
+        });
+        logger.info('Lattice gateway ready', { url: `${http.url}/graphql` });
+        return {
+          url: http.url,
+          async stop() {
+            await http.stop();
+            await server.stop();
+          },
+        };
+      },
+      stop: (running) => running.stop(),
+    },
+  });
+}

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+
+/** Which process is being started: the all-in-one platform (`npm start`) or one service of a distributed deployment. */
+export type ServiceRole = 'platform' | 'gateway' | 'identity' | 'tenancy' | 'audit';
+export type SubgraphName = 'identity' | 'tenancy' | 'audit';
+export const SUBGRAPH_NAMES: readonly SubgraphName[] = ['identity', 'tenancy', 'audit'];
+
+export interface SubgraphSettings {
+  /** Port this subgraph listens on when this process serves it (0 = any free port). */
+  port: number;
+  /** Where other processes reach its GraphQL endpoint (distributed mode). */
+  url: string | undefined;
+  /** PostgreSQL URL; undefined means an embedded PGlite database under the data dir. */
+  databaseUrl: string | undefined;
+}
+
+export interface LatticeConfig {
+  role: ServiceRole;
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  subgraphs: Record<SubgraphName, SubgraphSettings>;
+  redisUrl: string | undefined;
+  mongoUrl: string | undefined;
+  admin: { email: string | undefined; password: string | undefined };
+  /** HMAC secret the gateway signs subgraph context with; generated and kept in the data dir when embedded and unset. */
+  contextSecret: string | undefined;
+  accessTokenTtlSeconds: number;
+  drainTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .transform((v) => (v.trim() === '' ? undefined : v.trim()))
+  .optional();
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be an integer')
+    .min(0, 'must be 0..65535')
+    .max(65535, 'must be 0..65535')
+    .default(fallback);
+
+const url = (protocols: readonly string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const postgresUrl = url(['postgres:', 'postgresql:']);
+const httpUrl = url(['http:', 'https:']);
+
+const envSchema = z.object({
+  PORT: port(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LATTICE_DATA_DIR: z.string().min(1).default('.lattice'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  IDENTITY_PORT: port(4001),
+  TENANCY_PORT: port(4002),
+  AUDIT_PORT: port(4003),
+  IDENTITY_URL: httpUrl,
+  TENANCY_URL: httpUrl,
+  AUDIT_URL: httpUrl,
+  IDENTITY_DATABASE_URL: postgresUrl,
+  TENANCY_DATABASE_URL: postgresUrl,
+  AUDIT_DATABASE_URL: postgresUrl,
+  REDIS_URL: url(['redis:', 'rediss:']),
+  MONGO_URL: url(['mongodb:', 'mongodb+srv:']),
+  LATTICE_ADMIN_EMAIL: optionalString.refine((v) => v === undefined || /^[^\s@]+@[^\s@]+$/.test(v), {
+    message: 'must be an e-mail address',
+  }),
+  LATTICE_ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || (v.length >= 12 && v.length <= 128), {
+    message: 'must be 12 to 128 characters',
+  }),
+  LATTICE_CONTEXT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters',
+  }),
+  LATTICE_ACCESS_TOKEN_TTL: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int()
+    .min(60, 'must be at least 60 seconds')
+    .max(3600, 'must be at most 3600 seconds (access tokens are short-lived)')
+    .default(900),
+  LATTICE_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** What each distributed service cannot start without; the embedded platform needs none of it. */
+const REQUIRED: Record<ServiceRole, readonly (keyof Env)[]> = {
+  platform: [],
+  gateway: ['IDENTITY_URL', 'TENANCY_URL', 'AUDIT_URL', 'LATTICE_CONTEXT_SECRET', 'REDIS_URL'],
+  identity: ['IDENTITY_DATABASE_URL', 'TENANCY_URL', 'LATTICE_CONTEXT_SECRET', 'REDIS_URL'],
+  tenancy: ['TENANCY_DATABASE_URL', 'LATTICE_CONTEXT_SECRET', 'REDIS_URL'],
+  audit: ['AUDIT_DATABASE_URL', 'LATTICE_CONTEXT_SECRET', 'REDIS_URL'],
+};
+
+/** Parses the environment once. Every invalid or missing variable is reported in a single ConfigError. */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>, role: ServiceRole): LatticeConfig {
+  const result = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const name = issue.path.join('.');
+      problems.push(`${name}: ${issue.message} (got ${JSON.stringify(env[name] ?? null)})`);
+    }
+  }
+  for (const name of REQUIRED[role]) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') problems.push(`${name}: required when starting the ${role} service`);
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  const e = result.data;
+  // The all-in-one platform serves its subgraphs on loopback; unset ports pick any free one so two platforms never clash.
+  const subgraphPort = (name: keyof Env, value: number) => (role === 'platform' && env[name] === undefined ? 0 : value);
+  return {
+    role,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: e.LATTICE_DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    subgraphs: {
+      identity: {
+        port: subgraphPort('IDENTITY_PORT', e.IDENTITY_PORT),
+        url: e.IDENTITY_URL,
+        databaseUrl: e.IDENTITY_DATABASE_URL,
+      },
+      tenancy: {
+        port: subgraphPort('TENANCY_PORT', e.TENANCY_PORT),
+        url: e.TENANCY_URL,
+        databaseUrl: e.TENANCY_DATABASE_URL,
+      },
+      audit: { port: subgraphPort('AUDIT_PORT', e.AUDIT_PORT), url: e.AUDIT_URL, databaseUrl: e.AUDIT_DATABASE_URL },
+    },
+    redisUrl: e.REDIS_URL,
+    mongoUrl: e.MONGO_URL,
+    admin: { email: e.LATTICE_ADMIN_EMAIL, password: e.LATTICE_ADMIN_PASSWORD },
+    contextSecret: e.LATTICE_CONTEXT_SECRET,
+    accessTokenTtlSeconds: e.LATTICE_ACCESS_TOKEN_TTL,
+    drainTimeoutMs: e.LATTICE_DRAIN_TIMEOUT_MS,
+  };
+}
+
+/** The one place that reads process.env. */
+export function loadConfig(role: ServiceRole): LatticeConfig {
+  return parseConfig(process.env, role);
+}

@@ -1,0 +1,22 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LatticeConfig } from './config';
+
+/**
+ * The embedded platform needs a context secret but must start with no configuration: it makes one on first
+ * start and keeps it (owner-readable only) in the data dir, so tokens and encrypted keys survive restarts.
+ */
+export function withEmbeddedSecrets(config: LatticeConfig): LatticeConfig {
+  if (config.contextSecret) return config;
+  mkdirSync(config.dataDir, { recursive: true });
+  const path = join(config.dataDir, 'secrets.json');
+  let contextSecret: string;
+  try {
+    contextSecret = (JSON.parse(readFileSync(path, 'utf8')) as { contextSecret: string }).contextSecret;
+  } catch {
+    contextSecret = randomBytes(32).toString('base64url');
+    writeFileSync(path, JSON.stringify({ contextSecret }, null, 2), { mode: 0o600, flag: 'wx' });
+  }
+  return { ...config, contextSecret };
+}

@@ -1,0 +1,25 @@
+/** Who is calling, as the gateway established it. Subgraphs only ever see this through a verified signature. */
+export interface Principal {
+  kind: 'USER' | 'API_KEY' | 'SYSTEM' | 'ANONYMOUS';
+  /** User id, API key id or system component name; null when anonymous. */
+  subject: string | null;
+  /** Tenant the caller acts in; null for platform users and anonymous callers. */
+  tenantId: string | null;
+  roles: readonly string[];
+  permissions: readonly string[];
+}
+
+export interface RequestContext {
+  principal: Principal;
+  requestId: string;
+  ipAddress: string | null;
+  userAgent: string | null;
+}
+
+export const ANONYMOUS: Principal = Object.freeze({
+  kind: 'ANONYMOUS',
+  subject: null,
+  tenantId: null,
+  roles: Object.freeze([]) as readonly string[],
+  permissions: Object.freeze([]) as readonly string[],
+});

@@ -1,0 +1,45 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The one registry of error codes clients can rely on (`extensions.code`).
+ * Each entry says what HTTP status a non-GraphQL endpoint would answer with; no other module spells a code.
+ */
+export const ERROR_CODES = {
+  UNAUTHENTICATED: { status: 401 },
+  FORBIDDEN: { status: 403 },
+  TENANT_SUSPENDED: { status: 403 },
+  NOT_FOUND: { status: 404 },
+  CONFLICT: { status: 409 },
+  BAD_USER_INPUT: { status: 400 },
+  RATE_LIMITED: { status: 429 },
+  INTERNAL_SERVER_ERROR: { status: 500 },
+  SERVICE_UNAVAILABLE: { status: 503 },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error whose message is safe to show the caller. Anything else is masked as INTERNAL_SERVER_ERROR. */
+export class LatticeError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    super(message, { extensions: { ...extra, code } });
+    this.name = 'LatticeError';
+  }
+}
+
+export const errors = {
+  unauthenticated: (message = 'authentication required: send a valid access token as "Authorization: Bearer <token>"') =>
+    new LatticeError('UNAUTHENTICATED', message),
+  forbidden: (message: string) => new LatticeError('FORBIDDEN', message),
+  notFound: (what: string, id: string) => new LatticeError('NOT_FOUND', `${what} ${JSON.stringify(id)} was not found`),
+  conflict: (message: string) => new LatticeError('CONFLICT', message),
+  badInput: (field: string, message: string) => new LatticeError('BAD_USER_INPUT', `${field}: ${message}`, { field }),
+  unavailable: (message: string) => new LatticeError('SERVICE_UNAVAILABLE', message),
+};
+
+export function isLatticeError(error: unknown): error is LatticeError {
+  return error instanceof LatticeError;
+}

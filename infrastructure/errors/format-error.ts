@@ -1,0 +1,45 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { ERROR_CODES, type ErrorCode } from './error-codes';
+
+const KNOWN_CODES = new Set<string>(Object.keys(ERROR_CODES));
+/** Codes Apollo and graphql-js produce for malformed requests; their messages describe the request, not our internals. */
+const REQUEST_ERROR_CODES: Record<string, ErrorCode> = {
+  GRAPHQL_PARSE_FAILED: 'BAD_USER_INPUT',
+  GRAPHQL_VALIDATION_FAILED: 'BAD_USER_INPUT',
+  BAD_REQUEST: 'BAD_USER_INPUT',
+  PERSISTED_QUERY_NOT_FOUND: 'BAD_USER_INPUT',
+  OPERATION_RESOLUTION_FAILURE: 'BAD_USER_INPUT',
+};
+
+/**
+ * Shapes every error before it leaves a server: a stable code, the request id, and never a stack trace,
+ * SQL text or secret. Unknown errors are masked; the original goes to the log through `report`.
+ */
+export function formatErrorForClient(
+  formatted: GraphQLFormattedError,
+  requestId: string | undefined,
+  report: (error: GraphQLFormattedError) => void,
+): GraphQLFormattedError {
+  const rawCode = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
+  const extensions: Record<string, unknown> = { ...(formatted.extensions ?? {}) };
+  delete extensions.stacktrace;
+  delete extensions.exception;
+  if (requestId) extensions.requestId = requestId;
+
+  if (rawCode && KNOWN_CODES.has(rawCode)) {
+    return { ...formatted, extensions: { ...extensions, code: rawCode } };
+  }
+  if (rawCode && REQUEST_ERROR_CODES[rawCode]) {
+    return { ...formatted, extensions: { ...extensions, code: REQUEST_ERROR_CODES[rawCode], reason: rawCode } };
+  }
+  // Argument coercion failures ("Variable "$x" got invalid value") are the caller's mistake and name the field.
+  if (/^(Variable "\$|Argument "|Expected value of type|Field ".*" of required type)/.test(formatted.message)) {
+    return { ...formatted, extensions: { ...extensions, code: 'BAD_USER_INPUT' } };
+  }
+  report(formatted);
+  return {
+    message: 'internal error: the request could not be completed; quote the requestId when reporting it',
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
+  };
+}

@@ -1,0 +1,30 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { type GraphQLSchema, parse } from 'graphql';
+import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+
+export const FEDERATION_LINK =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires"])';
+
+export type ReferenceResolvers = Record<string, { __resolveReference: (reference: Record<string, unknown>, context: never) => unknown }>;
+
+/**
+ * type-graphql builds the schema from the classes, then @apollo/subgraph adds `_service` and `_entities`.
+ * The printed SDL (directives included) is what `npm run schema:compose` commits.
+ */
+export async function buildFederatedSchema(
+  // type-graphql's own resolver list type: the classes are heterogeneous by design.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  resolvers: NonEmptyArray<Function>,
+  referenceResolvers: ReferenceResolvers = {},
+): Promise<GraphQLSchema> {
+  const schema = await buildSchema({ resolvers, skipCheck: true, validate: false });
+  const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
+  const resolverMap = createResolversMap(schema) as GraphQLResolverMap<unknown>;
+  for (const [typeName, reference] of Object.entries(referenceResolvers)) {
+    const existing = (resolverMap[typeName] ?? {}) as Record<string, unknown>;
+    resolverMap[typeName] = { ...existing, ...reference } as GraphQLResolverMap<unknown>[string];
+  }
+  return buildSubgraphSchema({ typeDefs, resolvers: resolverMap });
+}

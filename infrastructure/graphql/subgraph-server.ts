@@ -1,0 +1,77 @@
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
+import { CONTEXT_HEADER, verifyContext } from '../context/signed-context';
+import type { RequestContext } from '../context/request-context';
+import { formatErrorForClient } from '../errors/format-error';
+import type { Logger } from '../logging/logger';
+import { graphqlRoute } from '../http/graphql-route';
+
+export interface SubgraphContextBase extends BaseContext {
+  request: RequestContext;
+  logger: Logger;
+}
+
+export interface SubgraphServerOptions<TContext extends SubgraphContextBase> {
+  name: string;
+  schema: GraphQLSchema;
+  contextSecret: string;
+  logger: Logger;
+  /** Builds the per-request context (services, DataLoaders) once the signed context has verified. */
+  createContext(request: RequestContext, logger: Logger): TContext;
+}
+
+/**
+ * A subgraph answers only requests that carry a context the gateway signed: a direct call, a forged header
+ * or an expired one is refused with UNAUTHENTICATED before any resolver runs.
+ */
+export async function createSubgraphGraphqlRoute<TContext extends SubgraphContextBase>(options: SubgraphServerOptions<TContext>) {
+  const { logger } = options;
+  const server = new ApolloServer<TContext>({
+    schema: options.schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    formatError: (formatted) =>
+      formatErrorForClient(formatted, undefined, (error) => logger.error(`${options.name}: unexpected error`, { error })),
+    plugins: [
+      {
+        async requestDidStart({ contextValue }) {
+          return {
+            async didEncounterErrors({ errors }) {
+              for (const error of errors) {
+                if (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
+                  contextValue.logger.error('resolver failed', { error: error.originalError ?? error, path: error.path });
+                }
+              }
+            },
+          };
+        },
+      },
+    ],
+  });
+  await server.start();
+  const route = graphqlRoute<TContext>('/graphql', server, async (req: IncomingMessage) => {
+    const header = req.headers[CONTEXT_HEADER];
+    const verification = verifyContext(Array.isArray(header) ? header[0] : header, options.contextSecret);
+    if (!verification.ok) {
+      logger.warn(`${options.name}: refused request without a valid gateway context`, { reason: verification.reason });
+      return {
+        refuse: {
+          status: 401,
+          body: {
+            errors: [
+              {
+                message: `${options.name} only answers requests routed through the Lattice gateway (${verification.reason})`,
+                extensions: { code: 'UNAUTHENTICATED' },
+              },
+            ],
+          },
+        },
+      };
+    }
+    const requestLogger = logger.child({ requestId: verification.context.requestId });
+    return options.createContext(verification.context, requestLogger);
+  });
+  return { route, stop: () => server.stop() };
+}

@@ -1,0 +1,81 @@
+import { Redis } from 'ioredis';
+import type { LatticeConfig } from '../config/config';
+import { InProcessEventBus, RedisEventBus, type EventBus } from '../events';
+import { defineModule, type InfrastructureModule, type ModuleContext } from '../lifecycle';
+import { ConsoleLogSink, loggerOver, PinoLogSink, type Logger, type LogSink } from '../logging/logger';
+
+export const CONFIG = 'config';
+export const LOG_SINK = 'log-sink';
+export const EVENT_BUS = 'event-bus';
+
+/** Every module reaches the logger through the sink handle, so it follows the console -> pino upgrade. */
+export function moduleLogger(ctx: ModuleContext, bindings: Record<string, unknown> = {}): Logger {
+  return loggerOver(ctx.get<LogSink>(LOG_SINK), bindings);
+}
+
+export function configModule(config: LatticeConfig): InfrastructureModule<LatticeConfig> {
+  return defineModule({ name: CONFIG, bootstrap: { start: () => config } });
+}
+
+export function logSinkModule(): InfrastructureModule<LogSink> {
+  return defineModule<LogSink>({
+    name: LOG_SINK,
+    bootstrap: { start: () => new ConsoleLogSink('info') },
+    runtime: {
+      deps: [CONFIG],
+      start: (ctx) => new PinoLogSink(ctx.get<LatticeConfig>(CONFIG).logLevel),
+      stop: (sink) => (sink as PinoLogSink).flush(),
+    },
+  });
+}
+
+/**
+ * Starts on the in-process bus; with REDIS_URL it is upgraded to Redis once configuration and logging are up.
+ * Subscribers hold the handle, so after the upgrade they publish to Redis without knowing.
+ */
+export function eventBusModule(config: LatticeConfig): InfrastructureModule<EventBus> {
+  const redisUrl = config.redisUrl;
+  return defineModule<EventBus>({
+    name: EVENT_BUS,
+    bootstrap: {
+      deps: [LOG_SINK],
+      start: (ctx) => {
+        const logger = moduleLogger(ctx, { component: 'event-bus' });
+        return new InProcessEventBus({ onHandlerError: (error, event) => logger.error('event handler failed', { type: event.type, error }) });
+      },
+      stop: (bus) => bus.close(),
+    },
+    ...(redisUrl
+      ? {
+          runtime: {
+            deps: [CONFIG, LOG_SINK],
+            start: async (ctx: ModuleContext) => {
+              const logger = moduleLogger(ctx, { component: 'event-bus' });
+              const options = { lazyConnect: true, maxRetriesPerRequest: null, enableReadyCheck: true };
+              const publisher = new Redis(redisUrl, options);
+              const subscriber = new Redis(redisUrl, options);
+              for (const connection of [publisher, subscriber]) {
+                connection.on('error', (error: Error) => logger.warn('redis connection error', { error }));
+              }
+              await Promise.all([publisher.connect(), subscriber.connect()]);
+              const bus = new RedisEventBus({
+                publisher,
+                subscriber,
+                onHandlerError: (error, event) => logger.error('event handler failed', { type: event.type, error }),
+              });
+              // The bus does not own its connections; this wrapper does, so stopping the module closes them too.
+              return {
+                publish: (event) => bus.publish(event),
+                subscribe: (pattern, handler) => bus.subscribe(pattern, handler),
+                async close() {
+                  await bus.close();
+                  await Promise.allSettled([publisher.quit(), subscriber.quit()]);
+                },
+              } satisfies EventBus;
+            },
+            stop: (bus: EventBus) => bus.close(),
+          },
+        }
+      : {}),
+  });
+}

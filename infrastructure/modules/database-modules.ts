@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { LatticeConfig, SubgraphName } from '../config/config';
+import { openDatabase, type DatabaseOptions } from '../database/data-source';
+import { startEmbeddedPostgres } from '../database/embedded-postgres';
+import { defineModule, type InfrastructureModule } from '../lifecycle';
+import { CONFIG, LOG_SINK, moduleLogger } from './core-modules';
+
+export const postgresModuleName = (subgraph: SubgraphName) => `${subgraph}-postgres`;
+export const databaseModuleName = (subgraph: SubgraphName) => `${subgraph}-database`;
+
+interface PostgresEndpoint {
+  url: string;
+  embedded: boolean;
+  poolSize: number;
+  stop(): Promise<void>;
+}
+
+/** Embedded PGlite connections are few; the pool stays one below the limit so migrations or a stray client never get "too many connections". */
+const EMBEDDED_CONNECTIONS = 6;
+const SERVER_POOL_SIZE = 10;
+
+/** Real PostgreSQL when the subgraph's database URL is set, otherwise its own PGlite database under the data dir. */
+export function postgresModule(subgraph: SubgraphName): InfrastructureModule<PostgresEndpoint> {
+  return defineModule<PostgresEndpoint>({
+    name: postgresModuleName(subgraph),
+    runtime: {
+      deps: [CONFIG, LOG_SINK],
+      start: async (ctx) => {
+        const config = ctx.get<LatticeConfig>(CONFIG);
+        const url = config.subgraphs[subgraph].databaseUrl;
+        if (url) return { url, embedded: false, poolSize: SERVER_POOL_SIZE, stop: async () => {} };
+        const dataDir = join(config.dataDir, subgraph);
+        const embedded = await startEmbeddedPostgres({ dataDir, maxConnections: EMBEDDED_CONNECTIONS });
+        moduleLogger(ctx).info(`${subgraph}: embedded PostgreSQL (PGlite) ready`, { dataDir });
+        return { url: embedded.url, embedded: true, poolSize: EMBEDDED_CONNECTIONS - 1, stop: () => embedded.stop() };
+      },
+      stop: (endpoint) => endpoint.stop(),
+    },
+  });
+}
+
+export function databaseModule(
+  subgraph: SubgraphName,
+  schema: Pick<DatabaseOptions, 'entities' | 'migrations'>,
+): InfrastructureModule<DataSource> {
+  return defineModule<DataSource>({
+    name: databaseModuleName(subgraph),
+    runtime: {
+      deps: [LOG_SINK, postgresModuleName(subgraph)],
+      start: (ctx) => {
+        const endpoint = ctx.get<PostgresEndpoint>(postgresModuleName(subgraph));
+        return openDatabase({
+          name: subgraph,
+          url: endpoint.url,
+          poolSize: endpoint.poolSize,
+          logger: moduleLogger(ctx, { subgraph }),
+          ...schema,
+        });
+      },
+      stop: (dataSource) => dataSource.destroy(),
+    },
+  });
+}

@@ -1,0 +1,53 @@
+import { ConfigError, loadConfig, type LatticeConfig, type ServiceRole } from '../config/config';
+import { LifecycleKernel, stopOnSignals, type InfrastructureModule, type LifecycleEvent } from '../lifecycle';
+import { ConsoleLogSink, loggerOver, type LogSink } from '../logging/logger';
+import { configModule, eventBusModule, LOG_SINK, logSinkModule } from './core-modules';
+
+/**
+ * Starts one process: parses configuration once, starts the modules in dependency order, and stops them in
+ * reverse on SIGINT/SIGTERM. Any startup failure is reported in one line and the process exits 1.
+ */
+export async function runService(
+  role: ServiceRole,
+  modulesFor: (config: LatticeConfig) => Promise<InfrastructureModule[]> | InfrastructureModule[],
+  prepare: (config: LatticeConfig) => Promise<LatticeConfig> | LatticeConfig = (c) => c,
+): Promise<LifecycleKernel | undefined> {
+  let config: LatticeConfig;
+  try {
+    config = await prepare(loadConfig(role));
+  } catch (error) {
+    process.stderr.write(`lattice ${role}: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
+  // Lifecycle events are logged through whichever sink is current, falling back to the console before it exists.
+  const fallback = new ConsoleLogSink(config.logLevel);
+  let kernel: LifecycleKernel | undefined;
+  const logger = loggerOver({
+    write: (level, message, fields) => {
+      let sink: LogSink = fallback;
+      try {
+        sink = kernel?.get<LogSink>(LOG_SINK) ?? fallback;
+      } catch {
+        sink = fallback;
+      }
+      sink.write(level, message, fields);
+    },
+  }, { role });
+  const onEvent = (event: LifecycleEvent) => {
+    if (event.kind === 'start-failed' || event.kind === 'stop-failed') logger.error(`module ${event.module} ${event.kind}`, { error: event.error });
+    else logger.debug(`module ${event.module} ${event.kind}`, { ...event });
+  };
+  kernel = new LifecycleKernel([configModule(config), logSinkModule(), eventBusModule(config), ...(await modulesFor(config))], { onEvent });
+  const started = Date.now();
+  try {
+    await kernel.start();
+  } catch (error) {
+    logger.fatal(`lattice ${role} failed to start`, { error });
+    process.exitCode = 1;
+    return undefined;
+  }
+  logger.info(`lattice ${role} started`, { ms: Date.now() - started, modules: kernel.order });
+  stopOnSignals(kernel, { onSignal: (signal) => logger.info(`received ${signal}, shutting down`) });
+  return kernel;
+}

@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import type { DataSource } from 'typeorm';
+import type { LatticeConfig, SubgraphName } from '../config/config';
+import type { RequestContext } from '../context/request-context';
+import type { EventBus } from '../events';
+import { createSubgraphGraphqlRoute, type SubgraphContextBase } from '../graphql/subgraph-server';
+import { startHttpServer } from '../http/http-server';
+import { healthRoutes, routeChain } from '../http/routes';
+import { defineModule, type InfrastructureModule, type ModuleContext } from '../lifecycle';
+import type { Logger } from '../logging/logger';
+import { CONFIG, EVENT_BUS, LOG_SINK, moduleLogger } from './core-modules';
+import { databaseModuleName } from './database-modules';
+
+export const subgraphModuleName = (subgraph: SubgraphName) => `${subgraph}-subgraph`;
+
+export interface RunningSubgraph {
+  /** Base URL (`http://host:port`); GraphQL is served at `${url}/graphql`. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface SubgraphWiring {
+  dataSource: DataSource;
+  bus: EventBus;
+  config: LatticeConfig;
+  logger: Logger;
+  ctx: ModuleContext;
+}
+
+export interface SubgraphDefinition<TContext extends SubgraphContextBase, TServices> {
+  name: SubgraphName;
+  /** Extra modules this subgraph needs besides config, logging, the bus and its database (e.g. another subgraph's URL). */
+  deps?: readonly string[];
+  buildSchema(): Promise<GraphQLSchema>;
+  /** Runs once the database is migrated: long-lived services, seeding, subscriptions. */
+  start(wiring: SubgraphWiring): Promise<TServices>;
+  stop?(services: TServices): Promise<void>;
+  createContext(services: TServices, request: RequestContext, logger: Logger): TContext;
+  /** Non-GraphQL routes (e.g. JWKS). */
+  routes?(services: TServices): ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>)[];
+}
+
+/** One subgraph as a lifecycle module: its HTTP server, verified-context GraphQL, and health endpoints. */
+export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
+  definition: SubgraphDefinition<TContext, TServices>,
+): InfrastructureModule<RunningSubgraph> {
+  const { name } = definition;
+  return defineModule<RunningSubgraph>({
+    name: subgraphModuleName(name),
+    runtime: {
+      deps: [CONFIG, LOG_SINK, EVENT_BUS, databaseModuleName(name), ...(definition.deps ?? [])],
+      start: async (ctx) => {
+        const config = ctx.get<LatticeConfig>(CONFIG);
+        const logger = moduleLogger(ctx, { subgraph: name });
+        const dataSource = ctx.get<DataSource>(databaseModuleName(name));
+        const bus = ctx.get<EventBus>(EVENT_BUS);
+        if (!config.contextSecret) throw new Error('LATTICE_CONTEXT_SECRET is not set');
+        const services = await definition.start({ dataSource, bus, config, logger, ctx });
+        const graphql = await createSubgraphGraphqlRoute<TContext>({
+          name,
+          schema: await definition.buildSchema(),
+          contextSecret: config.contextSecret,
+          logger,
+          createContext: (request, requestLogger) => definition.createContext(services, request, requestLogger),
+        });
+        const health = healthRoutes(async () => {
+          const database = await dataSource.query('SELECT 1').then(
+            () => 'ok',
+            (error: unknown) => `failed: ${error instanceof Error ? error.message : 'unknown'}`,
+          );
+          return { ready: database === 'ok', checks: { database } };
+        });
+        const embedded = config.role === 'platform';
+        const http = await startHttpServer({
+          name: `${name} subgraph`,
+          // Inside the all-in-one platform subgraphs are private: loopback only.
+          host: embedded ? '127.0.0.1' : config.host,
+          port: config.subgraphs[name].port,
+          drainTimeoutMs: config.drainTimeoutMs,
+          logger,
+          handler: routeChain(health, ...(definition.routes?.(services) ?? []), graphql.route),
+        });
+        return {
+          url: http.url,
+          async stop() {
+            await http.stop();
+            await graphql.stop();
+            await definition.stop?.(services);
+          },
+        };
+      },
+      stop: (running) => running.stop(),
+    },
+  });
+}

@@ -1,0 +1,6 @@
+import 'reflect-metadata';
+import { runService } from '../../infrastructure/modules/run-service';
+import { auditModules } from './audit-subgraph';
+
+/** `npm run start:audit`: the audit subgraph as its own process, on the PostgreSQL at AUDIT_DATABASE_URL. */
+void runService('audit', () => auditModules());

@@ -1,0 +1,23 @@
+import { Args, ArgsType, Ctx, Field, ID, Query, Resolver } from 'type-graphql';
+import { PageArgs } from '../../../infrastructure/graphql/page-args';
+import type { AuditContext } from '../audit-context';
+import { toAuditEventType } from './audit-event-mapping';
+import { AuditEventConnection, AuditEventType } from './audit-event.type';
+
+@ArgsType()
+class AuditEventsArgs extends PageArgs {
+  @Field(() => ID, { nullable: true, description: "Defaults to the caller's tenant; another tenant needs audit:read:any." })
+  tenantId?: string | null;
+}
+
+@Resolver(() => AuditEventType)
+export class AuditEventResolver {
+  @Query(() => AuditEventConnection, { description: "The caller's tenant's audit trail, newest first. Needs audit:read." })
+  async auditEvents(
+    @Ctx() ctx: AuditContext,
+    @Args(() => AuditEventsArgs) args: AuditEventsArgs,
+  ): Promise<AuditEventConnection> {
+    const page = await ctx.audit.list(args);
+    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toAuditEventType(e.node) })) };
+  }
+}

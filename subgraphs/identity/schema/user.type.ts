@@ -1,0 +1,65 @@
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { TenantReference } from '../../../infrastructure/graphql/entity-references';
+import { PageInfo } from '../../../infrastructure/graphql/page-info.type';
+
+export enum UserStatus {
+  ACTIVE = 'ACTIVE',
+  SUSPENDED = 'SUSPENDED',
+  DEACTIVATED = 'DEACTIVATED',
+}
+registerEnumType(UserStatus, { name: 'UserStatus' });
+
+@Directive('@key(fields: "id")')
+@ObjectType('User', { description: 'A person who signs in. Belongs to one tenant, or to the platform when tenant is null.' })
+export class UserType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  email!: string;
+
+  @Field(() => String)
+  displayName!: string;
+
+  @Field(() => UserStatus)
+  status!: UserStatus;
+
+  @Field(() => TenantReference, { nullable: true })
+  tenant!: TenantReference | null;
+
+  @Field(() => [String])
+  roles!: string[];
+}
+
+@ObjectType('UserEdge')
+export class UserEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => UserType)
+  node!: UserType;
+}
+
+@ObjectType('UserConnection')
+export class UserConnection {
+  @Field(() => [UserEdge])
+  edges!: UserEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@ObjectType('AuthPayload')
+export class AuthPayload {
+  @Field(() => String, { description: 'Short-lived JWT; send it as "Authorization: Bearer <accessToken>".' })
+  accessToken!: string;
+
+  @Field(() => String, { description: 'Opaque, single-use token to obtain a new access token.' })
+  refreshToken!: string;
+
+  @Field(() => Date, { description: 'When the access token expires.' })
+  expiresAt!: Date;
+
+  @Field(() => UserType)
+  user!: UserType;
+}

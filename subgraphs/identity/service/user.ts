@@ -1,0 +1,11 @@
+/** A user as identity's use cases see it. The password hash never leaves the store layer. */
+export interface User {
+  id: string;
+  tenantId: string | null;
+  email: string;
+  displayName: string;
+  status: 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED';
+  roles: string[];
+  version: number;
+  createdAt: Date;
+}

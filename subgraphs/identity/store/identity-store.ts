@@ -1,0 +1,87 @@
+import { In, IsNull, type DataSource, type Repository } from 'typeorm';
+import { CreateIdentity1732500000000 } from './migrations/1732500000000-create-identity';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { SigningKeyEntity } from './signing-key.entity';
+import { UserEntity } from './user.entity';
+
+export const IDENTITY_ENTITIES = [UserEntity, SigningKeyEntity, RefreshTokenEntity];
+export const IDENTITY_MIGRATIONS = [CreateIdentity1732500000000];
+
+const UNIQUE_VIOLATION = '23505';
+export class DuplicateEmailError extends Error {}
+
+/** All SQL the identity subgraph runs. */
+export class IdentityStore {
+  private readonly users: Repository<UserEntity>;
+  private readonly keys: Repository<SigningKeyEntity>;
+  private readonly refreshTokens: Repository<RefreshTokenEntity>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.users = dataSource.getRepository(UserEntity);
+    this.keys = dataSource.getRepository(SigningKeyEntity);
+    this.refreshTokens = dataSource.getRepository(RefreshTokenEntity);
+  }
+
+  findUsersByIds(ids: readonly string[]): Promise<UserEntity[]> {
+    return this.users.findBy({ id: In([...ids]) });
+  }
+
+  findUserByEmail(tenantId: string | null, emailNormalized: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ tenantId: tenantId ?? IsNull(), emailNormalized });
+  }
+
+  /** Keyset page of one tenant's users (or platform users when tenantId is null), ordered by id. */
+  listUsers(tenantId: string | null, afterId: string | null, limit: number): Promise<UserEntity[]> {
+    const query = this.users.createQueryBuilder('u').orderBy('u.id', 'ASC').take(limit);
+    if (tenantId === null) query.where('u.tenant_id IS NULL');
+    else query.where('u.tenant_id = :tenantId', { tenantId });
+    if (afterId) query.andWhere('u.id > :afterId', { afterId });
+    return query.getMany();
+  }
+
+  countPlatformAdmins(): Promise<number> {
+    return this.users
+      .createQueryBuilder('u')
+      .where('u.tenant_id IS NULL')
+      .andWhere(`'platform-admin' = ANY(u.roles)`)
+      .getCount();
+  }
+
+  async insertUser(user: UserEntity): Promise<void> {
+    try {
+      await this.users.insert(user);
+    } catch (error) {
+      if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) throw new DuplicateEmailError();
+      throw error;
+    }
+  }
+
+  activeSigningKey(): Promise<SigningKeyEntity | null> {
+    return this.keys.findOne({ where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } });
+  }
+
+  /** Keys still published: the active one and those retired less than `graceMs` ago (their tokens may still be valid). */
+  async publishedSigningKeys(graceMs: number): Promise<SigningKeyEntity[]> {
+    return this.keys
+      .createQueryBuilder('k')
+      .where('k.retired_at IS NULL OR k.retired_at > :since', { since: new Date(Date.now() - graceMs) })
+      .orderBy('k.created_at', 'DESC')
+      .getMany();
+  }
+
+  /** Inserts the key unless another replica won the race; either way returns the key that is active afterwards. */
+  async insertSigningKeyIfNoneActive(key: SigningKeyEntity): Promise<SigningKeyEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      // Serialises first-start key creation across identity replicas sharing one database.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('lattice.signing_keys'))`);
+      const existing = await manager.findOne(SigningKeyEntity, { where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } });
+      if (existing) return existing;
+      await manager.insert(SigningKeyEntity, key);
+      return key;
+    });
+  }
+
+  async insertRefreshToken(token: RefreshTokenEntity): Promise<void> {
+    await this.refreshTokens.insert(token);
+  }
+}

@@ -1,0 +1,6 @@
+import 'reflect-metadata';
+import { runService } from '../../infrastructure/modules/run-service';
+import { tenancyModules } from './tenancy-subgraph';
+
+/** `npm run start:tenancy`: the tenancy subgraph as its own process, on the PostgreSQL at TENANCY_DATABASE_URL. */
+void runService('tenancy', () => tenancyModules());

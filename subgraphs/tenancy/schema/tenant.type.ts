@@ -1,0 +1,45 @@
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from '../../../infrastructure/graphql/page-info.type';
+
+export enum TenantStatus {
+  ACTIVE = 'ACTIVE',
+  SUSPENDED = 'SUSPENDED',
+}
+registerEnumType(TenantStatus, { name: 'TenantStatus', description: 'Whether the tenant may use the platform.' });
+
+@Directive('@key(fields: "id")')
+@ObjectType('Tenant', { description: 'An organisation that subscribes to the platform; all its data is isolated from other tenants.' })
+export class TenantType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'URL-safe unique handle, ^[a-z0-9-]{3,40}$.' })
+  slug!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => TenantStatus)
+  status!: TenantStatus;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+@ObjectType('TenantEdge')
+export class TenantEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => TenantType)
+  node!: TenantType;
+}
+
+@ObjectType('TenantConnection')
+export class TenantConnection {
+  @Field(() => [TenantEdge])
+  edges!: TenantEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
