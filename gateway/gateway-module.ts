@@ -62,6 +62,8 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
           gateway,
           introspection: true,
           includeStacktraceInErrorResponses: false,
+          // The lifecycle kernel owns signals and shutdown order.
+          stopOnTerminationSignals: false,
           formatError: (formatted) => formatErrorForClient(formatted, undefined, (error) => logger.error('unexpected error', { error })),
           plugins: [
             {

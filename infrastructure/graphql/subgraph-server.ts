@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { CONTEXT_HEADER, verifyContext } from '../context/signed-context';
 import type { RequestContext } from '../context/request-context';
@@ -32,9 +33,13 @@ export async function createSubgraphGraphqlRoute<TContext extends SubgraphContex
     introspection: true,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // The lifecycle kernel owns signals and shutdown order; Apollo must not stop itself (or re-raise) on SIGTERM.
+    stopOnTerminationSignals: false,
     formatError: (formatted) =>
       formatErrorForClient(formatted, undefined, (error) => logger.error(`${options.name}: unexpected error`, { error })),
     plugins: [
+      // Federated traces would expose resolver timings to whoever can reach the subgraph; Lattice does not report them.
+      ApolloServerPluginInlineTraceDisabled(),
       {
         async requestDidStart({ contextValue }) {
           return {

@@ -40,14 +40,22 @@ export async function runService(
   };
   kernel = new LifecycleKernel([configModule(config), logSinkModule(), eventBusModule(config), ...(await modulesFor(config))], { onEvent });
   const started = Date.now();
+  // Installed before starting: a signal during startup stops whatever has started, in reverse order, and exits 0.
+  let signalled = false;
+  stopOnSignals(kernel, {
+    onSignal: (signal) => {
+      signalled = true;
+      logger.info(`received ${signal}, shutting down`);
+    },
+  });
   try {
     await kernel.start();
   } catch (error) {
+    if (signalled) return undefined;
     logger.fatal(`lattice ${role} failed to start`, { error });
-    process.exitCode = 1;
-    return undefined;
+    await kernel.stop();
+    process.exit(1);
   }
   logger.info(`lattice ${role} started`, { ms: Date.now() - started, modules: kernel.order });
-  stopOnSignals(kernel, { onSignal: (signal) => logger.info(`received ${signal}, shutting down`) });
   return kernel;
 }

@@ -1,0 +1,19 @@
+import { testInfrastructure } from './infrastructure';
+
+/**
+ * Decides once, before any worker starts, whether the distributed suite can run (real PostgreSQL and Redis
+ * reachable). Workers inherit the answer through the environment. CI sets LATTICE_REQUIRE_DISTRIBUTED=1 so a
+ * missing server fails the run instead of skipping half of it.
+ */
+export default async function globalSetup(): Promise<void> {
+  const infra = await testInfrastructure();
+  if (infra.available) {
+    process.env.LATTICE_TEST_DISTRIBUTED = 'available';
+    return;
+  }
+  if (process.env.LATTICE_REQUIRE_DISTRIBUTED === '1') {
+    throw new Error(`LATTICE_REQUIRE_DISTRIBUTED=1 but the distributed suite cannot run: ${infra.reason}`);
+  }
+  process.env.LATTICE_TEST_DISTRIBUTED = infra.reason;
+  process.stdout.write(`\nDistributed-mode suites SKIPPED: ${infra.reason}. Embedded mode still runs.\n`);
+}

@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { SubgraphName } from '../../infrastructure/config/config';
+import { cleanEnv, freePort, startProcess, type ServiceProcess } from './processes';
+import { createTestDatabases, testInfrastructure, type TestDatabases } from './infrastructure';
+
+export const ADMIN_EMAIL = 'root@lattice.test';
+export const ADMIN_PASSWORD = 'platform-admin-password-1';
+const SUBGRAPHS: SubgraphName[] = ['identity', 'tenancy', 'audit'];
+
+export type PlatformMode = 'embedded' | 'distributed';
+
+export interface RunningPlatform {
+  mode: PlatformMode;
+  /** `http://127.0.0.1:<port>` of the gateway. */
+  baseUrl: string;
+  graphqlUrl: string;
+  /** Base URLs of each subgraph's own HTTP server. */
+  subgraphs: Record<SubgraphName, string>;
+  contextSecret: string;
+  processes: ServiceProcess[];
+  /** Stops every process; resolves with their exit codes. */
+  stop(): Promise<(number | null)[]>;
+  /** Starts the same platform again on the same storage. */
+  restart(): Promise<RunningPlatform>;
+  /** Removes the data dir or drops the databases. */
+  destroy(): Promise<void>;
+}
+
+async function waitReady(baseUrl: string, processes: ServiceProcess[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const ready = await fetch(`${baseUrl}/health/ready`).then((r) => r.ok, () => false);
+    if (ready) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`platform never became ready:\n${processes.map((p) => p.output().slice(-2000)).join('\n---\n')}`);
+}
+
+/** `npm start` in a temp data dir: the whole platform in one process on PGlite and the in-process bus. */
+export async function startEmbeddedPlatform(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningPlatform> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lattice-e2e-'));
+  const contextSecret = randomBytes(32).toString('base64url');
+  const env = cleanEnv({
+    LATTICE_DATA_DIR: dataDir,
+    PORT: '0',
+    LATTICE_ADMIN_EMAIL: ADMIN_EMAIL,
+    LATTICE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    LATTICE_CONTEXT_SECRET: contextSecret,
+    ...options.env,
+  });
+  const launch = async (): Promise<RunningPlatform> => {
+    const platform = startProcess('platform/main.js', env);
+    const ready = await platform.waitForLog('Lattice gateway ready');
+    const baseUrl = new URL(String(ready.url)).origin;
+    const subgraphs = {} as Record<SubgraphName, string>;
+    for (const name of SUBGRAPHS) subgraphs[name] = String((await platform.waitForLog(`${name} subgraph listening`)).url);
+    await waitReady(baseUrl, [platform]);
+    return {
+      mode: 'embedded',
+      baseUrl,
+      graphqlUrl: `${baseUrl}/graphql`,
+      subgraphs,
+      contextSecret,
+      processes: [platform],
+      stop: async () => [await platform.stop()],
+      restart: async () => {
+        await platform.stop();
+        return launch();
+      },
+      destroy: async () => {
+        await platform.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  };
+  return launch();
+}
+
+/** `npm run start:<service>` for each service, on real PostgreSQL (one database each) and Redis. */
+export async function startDistributedPlatform(): Promise<RunningPlatform> {
+  const infra = await testInfrastructure();
+  if (!infra.available) throw new Error(infra.reason);
+  const databases: TestDatabases = await createTestDatabases(infra.postgresUrl, SUBGRAPHS);
+  const contextSecret = randomBytes(32).toString('base64url');
+  const ports = { gateway: await freePort(), identity: await freePort(), tenancy: await freePort(), audit: await freePort() };
+  const url = (name: SubgraphName) => `http://127.0.0.1:${ports[name]}/graphql`;
+  const env = cleanEnv({
+    HOST: '127.0.0.1',
+    PORT: String(ports.gateway),
+    IDENTITY_PORT: String(ports.identity),
+    TENANCY_PORT: String(ports.tenancy),
+    AUDIT_PORT: String(ports.audit),
+    IDENTITY_URL: url('identity'),
+    TENANCY_URL: url('tenancy'),
+    AUDIT_URL: url('audit'),
+    IDENTITY_DATABASE_URL: databases.urls.identity,
+    TENANCY_DATABASE_URL: databases.urls.tenancy,
+    AUDIT_DATABASE_URL: databases.urls.audit,
+    REDIS_URL: infra.redisUrl,
+    LATTICE_CONTEXT_SECRET: contextSecret,
+    LATTICE_ADMIN_EMAIL: ADMIN_EMAIL,
+    LATTICE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  });
+  const launch = async (): Promise<RunningPlatform> => {
+    const processes = [
+      startProcess('subgraphs/tenancy/main.js', env),
+      startProcess('subgraphs/audit/main.js', env),
+      startProcess('subgraphs/identity/main.js', env),
+      startProcess('gateway/main.js', env),
+    ];
+    await Promise.all(processes.map((p) => p.waitForLog(/ started$/)));
+    const baseUrl = `http://127.0.0.1:${ports.gateway}`;
+    await waitReady(baseUrl, processes);
+    const stopAll = () => Promise.all(processes.map((p) => p.stop()));
+    return {
+      mode: 'distributed',
+      baseUrl,
+      graphqlUrl: `${baseUrl}/graphql`,
+      subgraphs: {
+        identity: `http://127.0.0.1:${ports.identity}`,
+        tenancy: `http://127.0.0.1:${ports.tenancy}`,
+        audit: `http://127.0.0.1:${ports.audit}`,
+      },
+      contextSecret,
+      processes,
+      stop: stopAll,
+      restart: async () => {
+        await stopAll();
+        return launch();
+      },
+      destroy: async () => {
+        await stopAll();
+        await databases.drop();
+      },
+    };
+  };
+  return launch();
+}
+
+export function startPlatform(mode: PlatformMode): Promise<RunningPlatform> {
+  return mode === 'embedded' ? startEmbeddedPlatform() : startDistributedPlatform();
+}
