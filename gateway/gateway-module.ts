@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import type { LatticeConfig, SubgraphName } from '../infrastructure/config/config';
@@ -83,7 +84,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
         });
         await server.start();
 
-        const jwks = async (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+        const jwks = async (req: IncomingMessage, res: ServerResponse) => {
           if (req.method !== 'GET' || req.url !== JWKS_PATH) return false;
           const response = await fetch(new URL(JWKS_PATH, baseUrls().identity), { signal: AbortSignal.timeout(5_000) }).catch(() => null);
           if (!response?.ok) {

@@ -1,4 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import type { RequestContext } from '../../infrastructure/context/request-context';
 import { CONTEXT_HEADER, signContext } from '../../infrastructure/context/signed-context';
 
@@ -17,9 +18,10 @@ export class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayCont
     if (!headers) return;
     headers.delete(CONTEXT_HEADER);
     // Health checks and schema loads run without a request; they go out unsigned and subgraphs answer only health.
-    if ('context' in options && options.context?.request) {
-      headers.set(CONTEXT_HEADER, signContext(options.context.request, this.contextSecret));
-      headers.set('x-request-id', options.context.request.requestId);
+    if (options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION) {
+      const { request } = options.context;
+      headers.set(CONTEXT_HEADER, signContext(request, this.contextSecret));
+      headers.set('x-request-id', request.requestId);
     }
   }
 }

@@ -20,6 +20,6 @@ export const ANONYMOUS: Principal = Object.freeze({
   kind: 'ANONYMOUS',
   subject: null,
   tenantId: null,
-  roles: Object.freeze([]) as readonly string[],
-  permissions: Object.freeze([]) as readonly string[],
+  roles: Object.freeze([]),
+  permissions: Object.freeze([]),
 });

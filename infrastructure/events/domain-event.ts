@@ -152,9 +152,9 @@ function show(value: unknown): string {
   if (value === undefined) return 'undefined';
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? typeof value;
   } catch {
-    text = String(value);
+    text = `unserialisable ${typeof value}`;
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -27,7 +27,7 @@ describeWithRedis('RedisEventBus', () => {
 
   afterEach(async () => {
     const connections = openConnections.splice(0);
-    await Promise.all(connections.map((connection) => (connection.status === 'end' ? null : connection.quit())));
+    await Promise.all(connections.map((connection) => (connection.status === 'end' ? Promise.resolve() : connection.quit().then(() => undefined))));
   });
 
   /** A fresh prefix per bus, so parallel runs and tests never hear each other. */

@@ -22,12 +22,11 @@ export async function runService(
   }
   // Lifecycle events are logged through whichever sink is current, falling back to the console before it exists.
   const fallback = new ConsoleLogSink(config.logLevel);
-  let kernel: LifecycleKernel | undefined;
   const logger = loggerOver({
     write: (level, message, fields) => {
       let sink: LogSink = fallback;
       try {
-        sink = kernel?.get<LogSink>(LOG_SINK) ?? fallback;
+        sink = kernel.get<LogSink>(LOG_SINK);
       } catch {
         sink = fallback;
       }
@@ -38,7 +37,7 @@ export async function runService(
     if (event.kind === 'start-failed' || event.kind === 'stop-failed') logger.error(`module ${event.module} ${event.kind}`, { error: event.error });
     else logger.debug(`module ${event.module} ${event.kind}`, { ...event });
   };
-  kernel = new LifecycleKernel([configModule(config), logSinkModule(), eventBusModule(config), ...(await modulesFor(config))], { onEvent });
+  const kernel: LifecycleKernel = new LifecycleKernel([configModule(config), logSinkModule(), eventBusModule(config), ...(await modulesFor(config))], { onEvent });
   const started = Date.now();
   // Installed before starting: a signal during startup stops whatever has started, in reverse order, and exits 0.
   let signalled = false;

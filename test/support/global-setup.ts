@@ -5,6 +5,8 @@ import { testInfrastructure } from './infrastructure';
  * reachable). Workers inherit the answer through the environment. CI sets LATTICE_REQUIRE_DISTRIBUTED=1 so a
  * missing server fails the run instead of skipping half of it.
  */
+// Jest loads globalSetup through its default export.
+// eslint-disable-next-line no-restricted-syntax
 export default async function globalSetup(): Promise<void> {
   const infra = await testInfrastructure();
   if (infra.available) {

@@ -40,17 +40,17 @@ export async function testInfrastructure(): Promise<TestInfrastructure> {
   };
 }
 
-export interface TestDatabases {
-  urls: Record<string, string>;
+export interface TestDatabases<N extends string = string> {
+  urls: Record<N, string>;
   drop(): Promise<void>;
 }
 
 /** One fresh database per subgraph, named for this run, dropped afterwards. */
-export async function createTestDatabases(adminUrl: string, names: readonly string[]): Promise<TestDatabases> {
+export async function createTestDatabases<N extends string>(adminUrl: string, names: readonly N[]): Promise<TestDatabases<N>> {
   const run = randomBytes(4).toString('hex');
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
-  const urls: Record<string, string> = {};
+  const urls = {} as Record<N, string>;
   try {
     for (const name of names) {
       const database = `lattice_test_${run}_${name}`;

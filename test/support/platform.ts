@@ -83,7 +83,7 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
 export async function startDistributedPlatform(): Promise<RunningPlatform> {
   const infra = await testInfrastructure();
   if (!infra.available) throw new Error(infra.reason);
-  const databases: TestDatabases = await createTestDatabases(infra.postgresUrl, SUBGRAPHS);
+  const databases: TestDatabases<SubgraphName> = await createTestDatabases(infra.postgresUrl, SUBGRAPHS);
   const contextSecret = randomBytes(32).toString('base64url');
   const ports = { gateway: await freePort(), identity: await freePort(), tenancy: await freePort(), audit: await freePort() };
   const url = (name: SubgraphName) => `http://127.0.0.1:${ports[name]}/graphql`;

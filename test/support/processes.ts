@@ -45,7 +45,7 @@ export function startProcess(entry: string, env: NodeJS.ProcessEnv): ServiceProc
     }
   };
   let pending = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     pending += chunk.toString();
     const end = pending.lastIndexOf('\n');
@@ -54,7 +54,7 @@ export function startProcess(entry: string, env: NodeJS.ProcessEnv): ServiceProc
       pending = pending.slice(end + 1);
     }
   });
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
