@@ -12,8 +12,12 @@ export const TOKEN_AUDIENCE = 'lattice';
 export class AccessTokenVerifier {
   private readonly keys: ReturnType<typeof createRemoteJWKSet>;
 
-  constructor(jwksUrl: URL) {
-    this.keys = createRemoteJWKSet(jwksUrl, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+  constructor(jwksUrl: URL, options: { refetchCooldownMs?: number } = {}) {
+    this.keys = createRemoteJWKSet(jwksUrl, {
+      cooldownDuration: options.refetchCooldownMs ?? 30_000,
+      cacheMaxAge: 10 * 60_000,
+      timeoutDuration: 5_000,
+    });
   }
 
   async verify(token: string): Promise<Principal> {
@@ -32,7 +36,8 @@ export class AccessTokenVerifier {
       return { kind: 'USER', subject: payload.sub!, tenantId, roles, permissions };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw errors.unauthenticated('the access token has expired; sign in again or refresh it');
-      if (error instanceof joseErrors.JWKSTimeout || (error instanceof Error && /fetch failed|ECONNREFUSED/.test(error.message))) {
+      const message = (error as { message?: unknown }).message;
+      if (error instanceof joseErrors.JWKSTimeout || (typeof message === 'string' && /fetch failed|ECONNREFUSED/.test(message))) {
         throw errors.unavailable('cannot verify tokens right now: the identity service is not reachable');
       }
       throw errors.unauthenticated('the access token is not valid');

@@ -102,6 +102,8 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
+const SECRET_VARIABLES = new Set<string>(['LATTICE_CONTEXT_SECRET', 'LATTICE_ADMIN_PASSWORD']);
+
 /** What each distributed service cannot start without; the embedded platform needs none of it. */
 const REQUIRED: Record<ServiceRole, readonly (keyof Env)[]> = {
   platform: [],
@@ -118,7 +120,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
   if (!result.success) {
     for (const issue of result.error.issues) {
       const name = issue.path.join('.');
-      problems.push(`${name}: ${issue.message} (got ${JSON.stringify(env[name] ?? null)})`);
+      // Secrets are named, never echoed.
+      const got = SECRET_VARIABLES.has(name)
+        ? `${env[name]?.length ?? 0} characters`
+        : JSON.stringify(env[name]?.replace(/\/\/[^/@]*@/, '//***@') ?? null);
+      problems.push(`${name}: ${issue.message} (got ${got})`);
     }
   }
   for (const name of REQUIRED[role]) {

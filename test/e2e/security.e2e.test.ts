@@ -1,4 +1,6 @@
-import { generateKeyPair, SignJWT, decodeProtectedHeader, decodeJwt } from 'jose';
+import { Client } from 'pg';
+import { generateKeyPair, importJWK, SignJWT, decodeProtectedHeader, decodeJwt, type JWK } from 'jose';
+import { KeyEncryption } from '../../subgraphs/identity/service/key-encryption';
 import { CONTEXT_HEADER, signContext } from '../../infrastructure/context/signed-context';
 import { startPlatform, type RunningPlatform } from '../support/platform';
 import { platformModes } from '../support/modes';
@@ -51,6 +53,27 @@ describe.each(platformModes())('authentication at the gateway and the subgraphs 
       .sign(privateKey);
     const response = await expectUnauthenticated(bearer(forged));
     expect(response.status).toBe(401);
+  });
+
+  // Needs identity's private key, which only the distributed suite can read (and decrypt) from PostgreSQL.
+  (mode === 'distributed' ? it : it.skip)('refuses an expired token signed with the real key', async () => {
+    const client = new Client({ connectionString: platform.databaseUrls!.identity });
+    await client.connect();
+    const { rows } = await client.query<{ kid: string; private_jwk_encrypted: string }>('SELECT kid, private_jwk_encrypted FROM signing_keys WHERE retired_at IS NULL');
+    await client.end();
+    const jwk = JSON.parse(new KeyEncryption(platform.contextSecret).decrypt(rows[0]!.private_jwk_encrypted)) as JWK;
+    const claims = decodeJwt(acme.admin.token);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ ...claims, iat: now - 1000, exp: now - 100 })
+      .setProtectedHeader({ alg: 'EdDSA', kid: rows[0]!.kid, typ: 'at+jwt' })
+      .sign(await importJWK(jwk, 'EdDSA'));
+    const response = await expectUnauthenticated(bearer(expired));
+    expect(response.errors?.[0]?.message).toMatch(/expired/);
+    // The same key and claims with a live expiry are accepted: the refusal is about time, nothing else.
+    const live = await new SignJWT({ ...claims, iat: now, exp: now + 300 })
+      .setProtectedHeader({ alg: 'EdDSA', kid: rows[0]!.kid, typ: 'at+jwt' })
+      .sign(await importJWK(jwk, 'EdDSA'));
+    expect((await graphql(platform.graphqlUrl, ME, {}, bearer(live))).data).toMatchObject({ me: { id: acme.admin.id } });
   });
 
   it('refuses an `alg: none` token', async () => {

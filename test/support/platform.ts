@@ -20,6 +20,8 @@ export interface RunningPlatform {
   /** Base URLs of each subgraph's own HTTP server. */
   subgraphs: Record<SubgraphName, string>;
   contextSecret: string;
+  /** Distributed mode only: each subgraph's PostgreSQL database, for tests that inspect or tamper with storage. */
+  databaseUrls?: Record<SubgraphName, string>;
   processes: ServiceProcess[];
   /** Stops every process; resolves with their exit codes. */
   stop(): Promise<(number | null)[]>;
@@ -125,6 +127,7 @@ export async function startDistributedPlatform(): Promise<RunningPlatform> {
         audit: `http://127.0.0.1:${ports.audit}`,
       },
       contextSecret,
+      databaseUrls: databases.urls,
       processes,
       stop: stopAll,
       restart: async () => {

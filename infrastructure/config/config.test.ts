@@ -1,0 +1,50 @@
+import { ConfigError, parseConfig } from './config';
+
+describe('configuration', () => {
+  it('starts the embedded platform with no variables at all', () => {
+    const config = parseConfig({}, 'platform');
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', dataDir: '.lattice', redisUrl: undefined, accessTokenTtlSeconds: 900 });
+    expect(config.subgraphs.identity).toEqual({ port: 0, url: undefined, databaseUrl: undefined });
+  });
+
+  it('reports every invalid variable in one error, naming each and what it got', () => {
+    let error: unknown;
+    try {
+      parseConfig({ PORT: 'eighty', REDIS_URL: 'http://x', LATTICE_CONTEXT_SECRET: 'short', LATTICE_ACCESS_TOKEN_TTL: '86400' }, 'platform');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems } = error as ConfigError;
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/PORT: must be a port number \(got "eighty"\)/);
+    expect(problems.join('\n')).toMatch(/REDIS_URL: must be a URL starting with redis:\/\//);
+    expect(problems.join('\n')).toMatch(/LATTICE_ACCESS_TOKEN_TTL: must be at most 3600 seconds/);
+  });
+
+  it('never echoes a secret it rejects', () => {
+    expect(() => parseConfig({ LATTICE_CONTEXT_SECRET: 'too-short-secret' }, 'platform')).toThrow(/LATTICE_CONTEXT_SECRET: must be at least 32 characters/);
+    try {
+      parseConfig({ LATTICE_CONTEXT_SECRET: 'too-short-secret', LATTICE_ADMIN_PASSWORD: 'short-pass' }, 'platform');
+    } catch (error) {
+      expect((error as Error).message).not.toMatch(/too-short-secret|short-pass/);
+    }
+  });
+
+  it('masks credentials inside a rejected URL', () => {
+    expect(() => parseConfig({ REDIS_URL: 'http://user:hunter2@redis:6379' }, 'platform')).toThrow(/got "http:\/\/\*\*\*@redis:6379"/);
+  });
+
+  it('requires what each distributed service needs to start', () => {
+    expect(() => parseConfig({}, 'identity')).toThrow(/IDENTITY_DATABASE_URL: required when starting the identity service/);
+    expect(() => parseConfig({}, 'gateway')).toThrow(/IDENTITY_URL: required[\s\S]*TENANCY_URL: required[\s\S]*AUDIT_URL: required/);
+  });
+
+  it('keeps configured subgraph ports in distributed mode and fixed defaults when unset', () => {
+    const config = parseConfig(
+      { TENANCY_DATABASE_URL: 'postgres://db/tenancy', LATTICE_CONTEXT_SECRET: 'x'.repeat(32), REDIS_URL: 'redis://r:6379' },
+      'tenancy',
+    );
+    expect(config.subgraphs.tenancy).toEqual({ port: 4002, url: undefined, databaseUrl: 'postgres://db/tenancy' });
+  });
+});
