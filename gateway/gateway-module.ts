@@ -72,6 +72,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
               async requestDidStart({ contextValue }) {
                 return {
                   async willSendResponse({ response }) {
+                    response.http.headers.set('x-request-id', contextValue.request.requestId);
                     if (response.body.kind !== 'single') return;
                     for (const error of response.body.singleResult.errors ?? []) {
                       (error.extensions as Record<string, unknown>).requestId = contextValue.request.requestId;

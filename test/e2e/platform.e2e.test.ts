@@ -139,6 +139,18 @@ describe.each(platformModes())('the federated platform (%s mode)', (mode) => {
     expect(answers[0]!.codes).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('serves many concurrent writes and reads at once without stalling or failing', async () => {
+    const emails = Array.from({ length: 24 }, () => `${unique('burst')}@example.test`);
+    const writes = emails.map((email) =>
+      graphql(platform.graphqlUrl, CREATE_USER, { input: { tenantId: globex.tenant.id, email, displayName: 'Burst', password: PASSWORD } }, bearer(adminToken)),
+    );
+    const reads = emails.map(() => graphql(platform.graphqlUrl, '{ me { email tenant { slug } } }', {}, bearer(globex.admin.token)));
+    const results = await Promise.all([...writes, ...reads]);
+    expect(results.filter((r) => r.errors)).toEqual([]);
+    const listed = emailsOf(await graphql(platform.graphqlUrl, USERS, { tenantId: globex.tenant.id, first: 100 }, bearer(adminToken)));
+    expect(listed).toEqual(expect.arrayContaining(emails));
+  });
+
   it('paginates users with Relay cursors', async () => {
     const first = await graphql<{ users: { edges: { cursor: string; node: { email: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
       platform.graphqlUrl,
@@ -156,6 +168,14 @@ describe.each(platformModes())('the federated platform (%s mode)', (mode) => {
     );
     expect(second.data?.users.edges).toHaveLength(1);
     expect(second.data!.users.edges[0]!.node.email).not.toBe(first.data!.users.edges[0]!.node.email);
+  });
+
+  it('returns a request id in the x-request-id header and in every error', async () => {
+    const response = await fetch(platform.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) });
+    const requestId = response.headers.get('x-request-id');
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const body = (await response.json()) as { errors: { extensions: { requestId: string } }[] };
+    expect(body.errors[0]!.extensions.requestId).toBe(requestId);
   });
 
   it('answers /health/live and /health/ready on the gateway and on every subgraph', async () => {

@@ -37,7 +37,7 @@ export class AuthenticationService {
       throw errors.unauthenticated(SIGN_IN_FAILED);
     }
     if (row.status !== 'ACTIVE') throw errors.unauthenticated('sign-in failed: this account is not active');
-    if (tenant && tenant.status !== 'ACTIVE') throw errors.forbidden(`tenant ${JSON.stringify(tenant.slug)} is suspended`);
+    if (tenant && tenant.status !== 'ACTIVE') throw errors.tenantSuspended(tenant.slug);
     const user = toUser(row);
     const issued = await this.tokens.issue(user);
     this.logger.info('signed in', { userId: user.id, tenantId: user.tenantId });
