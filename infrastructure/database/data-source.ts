@@ -1,6 +1,8 @@
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import type { Logger } from '../logging/logger';
 
+const MIGRATION_LOCK = 'lattice.migrations';
+
 export interface DatabaseOptions {
   name: string;
   url: string;
@@ -29,11 +31,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   });
   await dataSource.initialize();
   try {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    for (const migration of applied) options.logger.info(`${options.name}: applied migration ${migration.name}`);
+    await migrateUnderLock(dataSource, options);
   } catch (error) {
     await dataSource.destroy();
     throw error;
   }
   return dataSource;
+}
+
+/**
+ * TypeORM takes no lock of its own: two replicas starting on one fresh database would both try to create the
+ * tables. A session advisory lock, held on its own connection, lets one migrate while the other waits.
+ */
+async function migrateUnderLock(dataSource: DataSource, options: DatabaseOptions): Promise<void> {
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    for (const migration of applied) options.logger.info(`${options.name}: applied migration ${migration.name}`);
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.release();
+  }
 }

@@ -22,6 +22,8 @@ export interface RunningPlatform {
   contextSecret: string;
   /** Distributed mode only: each subgraph's PostgreSQL database, for tests that inspect or tamper with storage. */
   databaseUrls?: Record<SubgraphName, string>;
+  /** Base URLs of extra identity replicas (distributed mode, when asked for). */
+  identityReplicas?: string[];
   processes: ServiceProcess[];
   /** Stops every process; resolves with their exit codes. */
   stop(): Promise<(number | null)[]>;
@@ -55,11 +57,17 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
   });
   const launch = async (): Promise<RunningPlatform> => {
     const platform = startProcess('platform/main.js', env);
-    const ready = await platform.waitForLog('Lattice gateway ready');
-    const baseUrl = new URL(String(ready.url)).origin;
     const subgraphs = {} as Record<SubgraphName, string>;
-    for (const name of SUBGRAPHS) subgraphs[name] = String((await platform.waitForLog(`${name} subgraph listening`)).url);
-    await waitReady(baseUrl, [platform]);
+    let baseUrl: string;
+    try {
+      const ready = await platform.waitForLog('Lattice gateway ready');
+      baseUrl = new URL(String(ready.url)).origin;
+      for (const name of SUBGRAPHS) subgraphs[name] = String((await platform.waitForLog(`${name} subgraph listening`)).url);
+      await waitReady(baseUrl, [platform]);
+    } catch (error) {
+      await platform.stop();
+      throw error;
+    }
     return {
       mode: 'embedded',
       baseUrl,
@@ -82,7 +90,7 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
 }
 
 /** `npm run start:<service>` for each service, on real PostgreSQL (one database each) and Redis. */
-export async function startDistributedPlatform(): Promise<RunningPlatform> {
+export async function startDistributedPlatform(options: { extraIdentityReplicas?: number } = {}): Promise<RunningPlatform> {
   const infra = await testInfrastructure();
   if (!infra.available) throw new Error(infra.reason);
   const databases: TestDatabases<SubgraphName> = await createTestDatabases(infra.postgresUrl, SUBGRAPHS);
@@ -106,17 +114,26 @@ export async function startDistributedPlatform(): Promise<RunningPlatform> {
     LATTICE_ADMIN_EMAIL: ADMIN_EMAIL,
     LATTICE_ADMIN_PASSWORD: ADMIN_PASSWORD,
   });
+  // Extra identity replicas share the identity database and start at the same moment as the first one.
+  const replicaPorts = await Promise.all(Array.from({ length: options.extraIdentityReplicas ?? 0 }, () => freePort()));
   const launch = async (): Promise<RunningPlatform> => {
     const processes = [
       startProcess('subgraphs/tenancy/main.js', env),
       startProcess('subgraphs/audit/main.js', env),
       startProcess('subgraphs/identity/main.js', env),
+      ...replicaPorts.map((port) => startProcess('subgraphs/identity/main.js', { ...env, IDENTITY_PORT: String(port) })),
       startProcess('gateway/main.js', env),
     ];
-    await Promise.all(processes.map((p) => p.waitForLog(/ started$/)));
-    const baseUrl = `http://127.0.0.1:${ports.gateway}`;
-    await waitReady(baseUrl, processes);
     const stopAll = () => Promise.all(processes.map((p) => p.stop()));
+    const baseUrl = `http://127.0.0.1:${ports.gateway}`;
+    try {
+      await Promise.all(processes.map((p) => p.waitForLog(/ started$/)));
+      await waitReady(baseUrl, processes);
+    } catch (error) {
+      // A service that failed to start must not leave the others (or the databases) behind.
+      await stopAll();
+      throw error;
+    }
     return {
       mode: 'distributed',
       baseUrl,
@@ -128,6 +145,7 @@ export async function startDistributedPlatform(): Promise<RunningPlatform> {
       },
       contextSecret,
       databaseUrls: databases.urls,
+      identityReplicas: replicaPorts.map((port) => `http://127.0.0.1:${port}`),
       processes,
       stop: stopAll,
       restart: async () => {
@@ -140,7 +158,12 @@ export async function startDistributedPlatform(): Promise<RunningPlatform> {
       },
     };
   };
-  return launch();
+  try {
+    return await launch();
+  } catch (error) {
+    await databases.drop();
+    throw error;
+  }
 }
 
 export function startPlatform(mode: PlatformMode): Promise<RunningPlatform> {
