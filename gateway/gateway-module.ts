@@ -54,7 +54,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
         let supergraphLoaded = false;
         const gateway = new ApolloGateway({
           supergraphSdl: await readSupergraph(),
-          buildService: ({ name }) => new SignedContextDataSource(graphqlUrl(name as SubgraphName), secret),
+          buildService: ({ name }) => new SignedContextDataSource(name, graphqlUrl(name as SubgraphName), secret),
         });
         gateway.onSchemaLoadOrUpdate(() => {
           supergraphLoaded = true;

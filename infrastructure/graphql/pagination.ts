@@ -43,3 +43,8 @@ export function toPage<R, T>(rows: readonly R[], request: PageRequest, keyOf: (r
     pageInfo: { hasNextPage: rows.length > request.limit, endCursor: edges.length > 0 ? edges[edges.length - 1]!.cursor : null },
   };
 }
+
+/** Maps the nodes of a page (domain objects to GraphQL types), keeping cursors and page info. */
+export function mapPage<T, U>(page: Page<T>, map: (node: T) => U): Page<U> {
+  return { pageInfo: page.pageInfo, edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: map(edge.node) })) };
+}

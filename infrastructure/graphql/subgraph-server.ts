@@ -35,8 +35,8 @@ export async function createSubgraphGraphqlRoute<TContext extends SubgraphContex
     csrfPrevention: true,
     // The lifecycle kernel owns signals and shutdown order; Apollo must not stop itself (or re-raise) on SIGTERM.
     stopOnTerminationSignals: false,
-    formatError: (formatted) =>
-      formatErrorForClient(formatted, undefined, (error) => logger.error(`${options.name}: unexpected error`, { error })),
+    // Unexpected errors are logged once, with their original error, by the didEncounterErrors hook below.
+    formatError: (formatted) => formatErrorForClient(formatted, undefined, () => undefined),
     plugins: [
       // Federated traces would expose resolver timings to whoever can reach the subgraph; Lattice does not report them.
       ApolloServerPluginInlineTraceDisabled(),

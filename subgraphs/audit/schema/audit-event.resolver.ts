@@ -1,5 +1,6 @@
 import { Args, ArgsType, Ctx, Field, ID, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
+import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { AuditContext } from '../audit-context';
 import { toAuditEventType } from './audit-event-mapping';
 import { AuditEventConnection, AuditEventType } from './audit-event.type';
@@ -17,7 +18,6 @@ export class AuditEventResolver {
     @Ctx() ctx: AuditContext,
     @Args(() => AuditEventsArgs) args: AuditEventsArgs,
   ): Promise<AuditEventConnection> {
-    const page = await ctx.audit.list(args);
-    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toAuditEventType(e.node) })) };
+    return mapPage(await ctx.audit.list(args), toAuditEventType);
   }
 }

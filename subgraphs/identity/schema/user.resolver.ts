@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { IdentityContext } from '../identity-context';
 import { CreateUserInput, SignInInput, UsersArgs } from './user.inputs';
 import { toUserType } from './user-mapping';
@@ -16,8 +17,7 @@ export class UserResolver {
     @Ctx() ctx: IdentityContext,
     @Args(() => UsersArgs) args: UsersArgs,
   ): Promise<UserConnection> {
-    const page = await ctx.users.list(args);
-    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toUserType(e.node) })) };
+    return mapPage(await ctx.users.list(args), toUserType);
   }
 
   @Mutation(() => UserType, { description: 'Creates a user: tenant admins in their own tenant, platform admins anywhere.' })

@@ -1,9 +1,11 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import { PERMISSIONS, hasPermission, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
 import { createDomainEvent, type EventBus } from '../../../infrastructure/events';
+import { eventMetadataOf } from '../../../infrastructure/events/request-metadata';
 import { uuid7 } from '../../../infrastructure/events/uuid7';
+import { byIdLoader } from '../../../infrastructure/graphql/by-id-loader';
 import { parsePageRequest, toPage, type Page } from '../../../infrastructure/graphql/pagination';
 import type { Logger } from '../../../infrastructure/logging/logger';
 import { DuplicateEmailError, type IdentityStore } from '../store/identity-store';
@@ -32,11 +34,7 @@ export class UserService {
     private readonly request: RequestContext,
     private readonly logger: Logger,
   ) {
-    this.byId = new DataLoader(async (ids) => {
-      const rows = await store.findUsersByIds(ids);
-      const found = new Map(rows.map((row) => [row.id, toUser(row)]));
-      return ids.map((id) => found.get(id) ?? null);
-    });
+    this.byId = byIdLoader(async (ids) => (await store.findUsersByIds(ids)).map(toUser));
   }
 
   private get principal() {
@@ -113,10 +111,7 @@ export class UserService {
       aggregateId: user.id,
       aggregateVersion: user.version,
       tenantId: user.tenantId,
-      actor: { kind: this.principal.kind === 'ANONYMOUS' ? 'SYSTEM' : this.principal.kind, id: this.principal.subject },
-      requestId: this.request.requestId,
-      ipAddress: this.request.ipAddress,
-      userAgent: this.request.userAgent,
+      ...eventMetadataOf(this.request),
       data: { email: user.email, displayName: user.displayName, roles: user.roles },
     });
     await this.bus.publish(event).catch((error: unknown) => this.logger.error('could not publish event', { type: event.type, error }));

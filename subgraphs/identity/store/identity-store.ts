@@ -1,4 +1,5 @@
 import { In, IsNull, type DataSource, type Repository } from 'typeorm';
+import { isUniqueViolation } from '../../../infrastructure/database/postgres-errors';
 import { CreateIdentity1732500000000 } from './migrations/1732500000000-create-identity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SigningKeyEntity } from './signing-key.entity';
@@ -7,7 +8,6 @@ import { UserEntity } from './user.entity';
 export const IDENTITY_ENTITIES = [UserEntity, SigningKeyEntity, RefreshTokenEntity];
 export const IDENTITY_MIGRATIONS = [CreateIdentity1732500000000];
 
-const UNIQUE_VIOLATION = '23505';
 export class DuplicateEmailError extends Error {}
 
 /** All SQL the identity subgraph runs. */
@@ -51,7 +51,7 @@ export class IdentityStore {
     try {
       await this.users.insert(user);
     } catch (error) {
-      if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) throw new DuplicateEmailError();
+      if (isUniqueViolation(error)) throw new DuplicateEmailError();
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
+import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { TenancyContext } from '../tenancy-context';
 import { CreateTenantInput } from './tenant.inputs';
 import { toTenantType } from './tenant-mapping';
@@ -22,8 +23,7 @@ export class TenantResolver {
     @Ctx() ctx: TenancyContext,
     @Args(() => PageArgs) args: PageArgs,
   ): Promise<TenantConnection> {
-    const page = await ctx.tenants.list(args.first, args.after);
-    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toTenantType(e.node) })) };
+    return mapPage(await ctx.tenants.list(args.first, args.after), toTenantType);
   }
 
   @Mutation(() => TenantType, { description: 'Creates a tenant. Platform admins only.' })

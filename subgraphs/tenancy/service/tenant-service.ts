@@ -1,9 +1,11 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import { PERMISSIONS, hasPermission, requirePermission, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
 import { createDomainEvent, type EventBus } from '../../../infrastructure/events';
+import { eventMetadataOf } from '../../../infrastructure/events/request-metadata';
 import { uuid7 } from '../../../infrastructure/events/uuid7';
+import { byIdLoader } from '../../../infrastructure/graphql/by-id-loader';
 import { parsePageRequest, toPage, type Page } from '../../../infrastructure/graphql/pagination';
 import type { Logger } from '../../../infrastructure/logging/logger';
 import { DuplicateSlugError, type TenantStore } from '../store/tenant-store';
@@ -20,11 +22,7 @@ export class TenantService {
     private readonly request: RequestContext,
     private readonly logger: Logger,
   ) {
-    this.byId = new DataLoader(async (ids) => {
-      const rows = await store.findByIds(ids);
-      const found = new Map(rows.map((row) => [row.id, toTenant(row)]));
-      return ids.map((id) => found.get(id) ?? null);
-    });
+    this.byId = byIdLoader(async (ids) => (await store.findByIds(ids)).map(toTenant));
   }
 
   private get principal() {
@@ -94,10 +92,7 @@ export class TenantService {
       aggregateId: tenant.id,
       aggregateVersion: tenant.version,
       tenantId: tenant.id,
-      actor: { kind: this.principal.kind === 'ANONYMOUS' ? 'SYSTEM' : this.principal.kind, id: this.principal.subject },
-      requestId: this.request.requestId,
-      ipAddress: this.request.ipAddress,
-      userAgent: this.request.userAgent,
+      ...eventMetadataOf(this.request),
       data: { slug: tenant.slug, name: tenant.name, status: tenant.status },
     });
     await this.bus.publish(event).catch((error: unknown) => this.logger.error('could not publish event', { type, error }));

@@ -1,11 +1,10 @@
 import { In, type DataSource, type Repository } from 'typeorm';
+import { isUniqueViolation } from '../../../infrastructure/database/postgres-errors';
 import { TenantEntity } from './tenant.entity';
 import { CreateTenants1732500000000 } from './migrations/1732500000000-create-tenants';
 
 export const TENANCY_ENTITIES = [TenantEntity];
 export const TENANCY_MIGRATIONS = [CreateTenants1732500000000];
-
-const UNIQUE_VIOLATION = '23505';
 
 export class DuplicateSlugError extends Error {}
 
@@ -37,7 +36,7 @@ export class TenantStore {
     try {
       await this.tenants.insert(tenant);
     } catch (error) {
-      if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) throw new DuplicateSlugError();
+      if (isUniqueViolation(error)) throw new DuplicateSlugError();
       throw error;
     }
   }
