@@ -22,6 +22,8 @@ export interface LatticeConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   subgraphs: Record<SubgraphName, SubgraphSettings>;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel this deployment uses, so deployments can share one Redis. */
+  eventNamespace: string;
   mongoUrl: string | undefined;
   admin: { email: string | undefined; password: string | undefined };
   /** HMAC secret the gateway signs subgraph context with; generated and kept in the data dir when embedded and unset. */
@@ -81,6 +83,10 @@ const envSchema = z.object({
   TENANCY_DATABASE_URL: postgresUrl,
   AUDIT_DATABASE_URL: postgresUrl,
   REDIS_URL: url(['redis:', 'rediss:']),
+  LATTICE_EVENT_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must match ^[a-z0-9][a-z0-9_-]{0,39}$')
+    .default('lattice'),
   MONGO_URL: url(['mongodb:', 'mongodb+srv:']),
   LATTICE_ADMIN_EMAIL: optionalString.refine((v) => v === undefined || /^[^\s@]+@[^\s@]+$/.test(v), {
     message: 'must be an e-mail address',
@@ -155,6 +161,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
       audit: { port: subgraphPort('AUDIT_PORT', e.AUDIT_PORT), url: e.AUDIT_URL, databaseUrl: e.AUDIT_DATABASE_URL },
     },
     redisUrl: e.REDIS_URL,
+    eventNamespace: e.LATTICE_EVENT_NAMESPACE,
     mongoUrl: e.MONGO_URL,
     admin: { email: e.LATTICE_ADMIN_EMAIL, password: e.LATTICE_ADMIN_PASSWORD },
     contextSecret: e.LATTICE_CONTEXT_SECRET,

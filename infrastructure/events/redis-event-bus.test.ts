@@ -5,7 +5,7 @@ import { createDomainEvent, type DomainEvent } from './domain-event';
 import { describeEventBusContract, type MakeEventBus } from './event-bus.contract';
 import { MALFORMED_EVENT_MESSAGE_TYPE, MalformedEventMessageError, RedisEventBus } from './redis-event-bus';
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisUrl = process.env.LATTICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisReachable = canReachRedis(redisUrl, 1000);
 if (!redisReachable) {
   console.warn(`Redis event bus contract SKIPPED: no Redis at ${redisUrl}`);

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { LatticeConfig } from '../config/config';
 import { InProcessEventBus, RedisEventBus, type EventBus } from '../events';
 import { defineModule, type InfrastructureModule, type ModuleContext } from '../lifecycle';
+import { CarriedSubscriptions } from './carried-subscriptions';
 import { ConsoleLogSink, loggerOver, PinoLogSink, type Logger, type LogSink } from '../logging/logger';
 
 export const CONFIG = 'config';
@@ -35,13 +36,16 @@ export function logSinkModule(): InfrastructureModule<LogSink> {
  */
 export function eventBusModule(config: LatticeConfig): InfrastructureModule<EventBus> {
   const redisUrl = config.redisUrl;
+  const subscriptions = new CarriedSubscriptions();
   return defineModule<EventBus>({
     name: EVENT_BUS,
     bootstrap: {
       deps: [LOG_SINK],
       start: (ctx) => {
         const logger = moduleLogger(ctx, { component: 'event-bus' });
-        return new InProcessEventBus({ onHandlerError: (error, event) => logger.error('event handler failed', { type: event.type, error }) });
+        return subscriptions.track(
+          new InProcessEventBus({ onHandlerError: (error, event) => logger.error('event handler failed', { type: event.type, error }) }),
+        );
       },
       stop: (bus) => bus.close(),
     },
@@ -61,17 +65,19 @@ export function eventBusModule(config: LatticeConfig): InfrastructureModule<Even
               const bus = new RedisEventBus({
                 publisher,
                 subscriber,
+                channelPrefix: `${config.eventNamespace}:events:`,
                 onHandlerError: (error, event) => logger.error('event handler failed', { type: event.type, error }),
               });
+              await subscriptions.moveTo(bus);
               // The bus does not own its connections; this wrapper does, so stopping the module closes them too.
-              return {
+              return subscriptions.track({
                 publish: (event) => bus.publish(event),
                 subscribe: (pattern, handler) => bus.subscribe(pattern, handler),
                 async close() {
                   await bus.close();
                   await Promise.allSettled([publisher.quit(), subscriber.quit()]);
                 },
-              } satisfies EventBus;
+              });
             },
             stop: (bus: EventBus) => bus.close(),
           },

@@ -1,4 +1,4 @@
-import { testInfrastructure } from './infrastructure';
+import { TEST_REDIS_URL, testInfrastructure } from './infrastructure';
 
 /**
  * Decides once, before any worker starts, whether the distributed suite can run (real PostgreSQL and Redis
@@ -9,6 +9,8 @@ import { testInfrastructure } from './infrastructure';
 // eslint-disable-next-line no-restricted-syntax
 export default async function globalSetup(): Promise<void> {
   const infra = await testInfrastructure();
+  process.env.LATTICE_TEST_REDIS = infra.redisReachable ? 'available' : 'unavailable';
+  if (!infra.redisReachable) process.stdout.write(`\nRedis-backed suites SKIPPED: no Redis at ${TEST_REDIS_URL}.\n`);
   if (infra.available) {
     process.env.LATTICE_TEST_DISTRIBUTED = 'available';
     return;

@@ -27,15 +27,17 @@ function reachable(url: string): Promise<boolean> {
   });
 }
 
-export type TestInfrastructure =
+export type TestInfrastructure = { redisReachable: boolean } & (
   | { available: true; postgresUrl: string; redisUrl: string }
-  | { available: false; reason: string };
+  | { available: false; reason: string }
+);
 
 export async function testInfrastructure(): Promise<TestInfrastructure> {
   const [pg, redis] = await Promise.all([reachable(TEST_POSTGRES_URL), reachable(TEST_REDIS_URL)]);
-  if (pg && redis) return { available: true, postgresUrl: TEST_POSTGRES_URL, redisUrl: TEST_REDIS_URL };
+  if (pg && redis) return { available: true, redisReachable: true, postgresUrl: TEST_POSTGRES_URL, redisUrl: TEST_REDIS_URL };
   return {
     available: false,
+    redisReachable: redis,
     reason: `no ${[pg ? null : `PostgreSQL at ${TEST_POSTGRES_URL}`, redis ? null : `Redis at ${TEST_REDIS_URL}`].filter(Boolean).join(' and no ')}`,
   };
 }

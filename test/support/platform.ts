@@ -110,6 +110,8 @@ export async function startDistributedPlatform(options: { extraIdentityReplicas?
     TENANCY_DATABASE_URL: databases.urls.tenancy,
     AUDIT_DATABASE_URL: databases.urls.audit,
     REDIS_URL: infra.redisUrl,
+    // Each test platform gets its own channels, so parallel suites sharing one Redis never hear each other.
+    LATTICE_EVENT_NAMESPACE: `test-${randomBytes(4).toString('hex')}`,
     LATTICE_CONTEXT_SECRET: contextSecret,
     LATTICE_ADMIN_EMAIL: ADMIN_EMAIL,
     LATTICE_ADMIN_PASSWORD: ADMIN_PASSWORD,
