@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import type { LatticeConfig, SubgraphName } from '../infrastructure/config/config';
@@ -6,19 +5,19 @@ import { SUBGRAPH_NAMES } from '../infrastructure/config/config';
 import { formatErrorForClient } from '../infrastructure/errors/format-error';
 import { graphqlRoute } from '../infrastructure/http/graphql-route';
 import { startHttpServer } from '../infrastructure/http/http-server';
-import { healthRoutes, routeChain, sendJson } from '../infrastructure/http/routes';
+import { healthRoutes, routeChain } from '../infrastructure/http/routes';
 import { defineModule, type InfrastructureModule } from '../infrastructure/lifecycle';
 import { CONFIG, LOG_SINK, moduleLogger } from '../infrastructure/modules/core-modules';
 import { subgraphModuleName, type RunningSubgraph } from '../infrastructure/modules/subgraph-module';
 import { AccessTokenVerifier } from './auth/access-token-verifier';
-import { authenticateRequest } from './auth/authenticate-request';
+import { gatewayContextOf } from './auth/gateway-context';
 import { SignedContextDataSource, type GatewayContext } from './federation/signed-context-data-source';
 import { readSupergraph } from './federation/supergraph';
 import { gatewayReadiness } from './health/readiness';
-import { clientAddressOf, requestIdOf } from './server/request-context';
+import { JWKS_PATH } from '../infrastructure/authorization/access-token';
+import { jwksRoute } from './server/jwks-route';
 
 export const GATEWAY_MODULE = 'gateway';
-export const JWKS_PATH = '/.well-known/jwks.json';
 
 export interface RunningGateway {
   url: string;
@@ -85,39 +84,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
         });
         await server.start();
 
-        const jwks = async (req: IncomingMessage, res: ServerResponse) => {
-          if (req.method !== 'GET' || req.url !== JWKS_PATH) return false;
-          const response = await fetch(new URL(JWKS_PATH, baseUrls().identity), { signal: AbortSignal.timeout(5_000) }).catch(() => null);
-          if (!response?.ok) {
-            sendJson(res, 503, { error: 'identity is not reachable' });
-            return true;
-          }
-          sendJson(res, 200, await response.json(), { 'cache-control': 'public, max-age=60' });
-          return true;
-        };
-
-        const graphql = graphqlRoute<GatewayContext>('/graphql', server, async (req) => {
-          const requestId = requestIdOf(req);
-          try {
-            const principal = await authenticateRequest(req.headers, verifier);
-            return {
-              request: {
-                principal,
-                requestId,
-                ipAddress: clientAddressOf(req),
-                userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 256) : null,
-              },
-            };
-          } catch (error) {
-            const code = (error as { extensions?: { code?: string } }).extensions?.code ?? 'UNAUTHENTICATED';
-            return {
-              refuse: {
-                status: code === 'SERVICE_UNAVAILABLE' ? 503 : 401,
-                body: { errors: [{ message: (error as Error).message, extensions: { code, requestId } }] },
-              },
-            };
-          }
-        });
+        const graphql = graphqlRoute<GatewayContext>('/graphql', server, (req) => gatewayContextOf(req, verifier));
 
         const http = await startHttpServer({
           name: 'gateway',
@@ -125,7 +92,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
           port: config.port,
           drainTimeoutMs: config.drainTimeoutMs,
           logger,
-          handler: routeChain(healthRoutes(gatewayReadiness(() => supergraphLoaded, baseUrls)), jwks, graphql),
+          handler: routeChain(healthRoutes(gatewayReadiness(() => supergraphLoaded, baseUrls)), jwksRoute(() => baseUrls().identity), graphql),
         });
         logger.info('Lattice gateway ready', { url: `${http.url}/graphql` });
         return {

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { AccessTokenVerifier, TOKEN_AUDIENCE, TOKEN_ISSUER } from './access-token-verifier';
+import { ACCESS_TOKEN } from '../../infrastructure/authorization/access-token';
+import { AccessTokenVerifier } from './access-token-verifier';
 
 interface TestKey {
   kid: string;
@@ -18,8 +19,8 @@ function token(key: TestKey, overrides: { exp?: number; aud?: string; sub?: stri
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ tid: 't1', roles: ['member'], perms: ['user:read'] })
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' })
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience(overrides.aud ?? TOKEN_AUDIENCE)
+    .setIssuer(ACCESS_TOKEN.issuer)
+    .setAudience(overrides.aud ?? ACCESS_TOKEN.audience)
     .setSubject(overrides.sub ?? 'user-1')
     .setIssuedAt(now - 10)
     .setExpirationTime(overrides.exp ?? now + 600)

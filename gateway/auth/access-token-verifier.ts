@@ -1,9 +1,8 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { ACCESS_TOKEN } from '../../infrastructure/authorization/access-token';
 import type { Principal } from '../../infrastructure/context/request-context';
 import { errors } from '../../infrastructure/errors/error-codes';
 
-export const TOKEN_ISSUER = 'lattice-identity';
-export const TOKEN_AUDIENCE = 'lattice';
 
 /**
  * Verifies identity's access tokens against the JWKS identity publishes. Only keys fetched from identity are
@@ -23,11 +22,11 @@ export class AccessTokenVerifier {
   async verify(token: string): Promise<Principal> {
     try {
       const { payload } = await jwtVerify(token, this.keys, {
-        issuer: TOKEN_ISSUER,
-        audience: TOKEN_AUDIENCE,
+        issuer: ACCESS_TOKEN.issuer,
+        audience: ACCESS_TOKEN.audience,
         // Pinning the algorithm rejects `alg: none` and algorithm-confusion tokens outright.
-        algorithms: ['EdDSA'],
-        typ: 'at+jwt',
+        algorithms: [ACCESS_TOKEN.algorithm],
+        typ: ACCESS_TOKEN.type,
         requiredClaims: ['sub', 'exp', 'iat'],
       });
       const roles = stringArray(payload.roles);

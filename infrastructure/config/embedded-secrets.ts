@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatticeConfig } from './config';
 
@@ -11,12 +11,21 @@ export function withEmbeddedSecrets(config: LatticeConfig): LatticeConfig {
   if (config.contextSecret) return config;
   mkdirSync(config.dataDir, { recursive: true });
   const path = join(config.dataDir, 'secrets.json');
-  let contextSecret: string;
-  try {
-    contextSecret = (JSON.parse(readFileSync(path, 'utf8')) as { contextSecret: string }).contextSecret;
-  } catch {
-    contextSecret = randomBytes(32).toString('base64url');
+  if (!existsSync(path)) {
+    const contextSecret = randomBytes(32).toString('base64url');
     writeFileSync(path, JSON.stringify({ contextSecret }, null, 2), { mode: 0o600, flag: 'wx' });
+    return { ...config, contextSecret };
+  }
+  let stored: unknown;
+  try {
+    stored = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    stored = undefined;
+  }
+  const contextSecret = (stored as { contextSecret?: unknown } | undefined)?.contextSecret;
+  if (typeof contextSecret !== 'string' || contextSecret.length < 32) {
+    // Regenerating would silently orphan the encrypted signing keys, so refuse and say why.
+    throw new Error(`${path} is unreadable or has no contextSecret; restore it from backup (signing keys are encrypted with it)`);
   }
   return { ...config, contextSecret };
 }

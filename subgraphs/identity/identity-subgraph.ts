@@ -1,3 +1,4 @@
+import { JWKS_PATH } from '../../infrastructure/authorization/access-token';
 import { buildFederatedSchema } from '../../infrastructure/graphql/federated-schema';
 import { sendJson } from '../../infrastructure/http/routes';
 import type { InfrastructureModule } from '../../infrastructure/lifecycle';
@@ -13,8 +14,6 @@ import { TenantDirectory } from './service/tenant-directory';
 import { TokenIssuer } from './service/token-issuer';
 import { UserService } from './service/user-service';
 import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS, IdentityStore } from './store/identity-store';
-
-export const JWKS_PATH = '/.well-known/jwks.json';
 
 export function buildIdentitySchema() {
   return buildFederatedSchema([UserResolver], {

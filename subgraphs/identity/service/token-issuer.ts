@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { ACCESS_TOKEN, type AccessTokenClaims } from '../../../infrastructure/authorization/access-token';
 import { uuid7 } from '../../../infrastructure/events/uuid7';
 import type { IdentityStore } from '../store/identity-store';
 import type { SigningKeyEntity } from '../store/signing-key.entity';
@@ -7,9 +8,7 @@ import type { KeyEncryption } from './key-encryption';
 import type { User } from './user';
 import { permissionsOf } from './roles';
 
-export const TOKEN_ISSUER = 'lattice-identity';
-export const TOKEN_AUDIENCE = 'lattice';
-export const SIGNING_ALGORITHM = 'EdDSA';
+const SIGNING_ALGORITHM = ACCESS_TOKEN.algorithm;
 const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 export interface IssuedTokens {
@@ -49,10 +48,11 @@ export class TokenIssuer {
     if (!this.active) throw new Error('token issuer not started');
     const now = Math.floor(Date.now() / 1000);
     const expiresAt = new Date((now + this.accessTokenTtlSeconds) * 1000);
-    const accessToken = await new SignJWT({ tid: user.tenantId, roles: user.roles, perms: permissionsOf(user.roles) })
-      .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: this.active.kid, typ: 'at+jwt' })
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
+    const claims: AccessTokenClaims = { tid: user.tenantId, roles: user.roles, perms: permissionsOf(user.roles) };
+    const accessToken = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: this.active.kid, typ: ACCESS_TOKEN.type })
+      .setIssuer(ACCESS_TOKEN.issuer)
+      .setAudience(ACCESS_TOKEN.audience)
       .setSubject(user.id)
       .setIssuedAt(now)
       .setExpirationTime(now + this.accessTokenTtlSeconds)

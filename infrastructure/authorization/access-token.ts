@@ -1,0 +1,18 @@
+/** The access-token contract between identity (which signs) and the gateway (which verifies). */
+export const ACCESS_TOKEN = {
+  issuer: 'lattice-identity',
+  audience: 'lattice',
+  algorithm: 'EdDSA',
+  type: 'at+jwt',
+} as const;
+
+/** Where identity publishes its public signing keys, and where the gateway republishes them. */
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+/** Lattice's own claims beside the registered ones (sub, iat, exp, jti). */
+export interface AccessTokenClaims {
+  /** Tenant id; null for platform users. */
+  tid: string | null;
+  roles: string[];
+  perms: string[];
+}
