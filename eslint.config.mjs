@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['infrastructure/config/config.ts', 'test/**/*.ts', '**/*.test.ts', '**/*.contract.ts'],
+    files: ['infrastructure/config/config.ts', 'test/**/*.ts', 'bench/**/*.ts', '**/*.test.ts', '**/*.contract.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

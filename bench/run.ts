@@ -1,0 +1,54 @@
+import { startBenchPlatform } from './platform-process';
+import { summary, timed } from './stats';
+
+/**
+ * `npm run bench`: scenarios against the embedded platform over real HTTP. Machines are noisy; read the ratios
+ * within one run rather than absolute times across runs. Every loop is bounded in count.
+ */
+const ADMIN_EMAIL = 'bench@lattice.local';
+const ADMIN_PASSWORD = 'bench-admin-password';
+
+async function call(url: string, query: string, variables: Record<string, unknown> = {}, token?: string) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: Record<string, { accessToken?: string } | null>; errors?: { extensions?: { code?: string } }[] };
+}
+
+const SIGN_IN = 'mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }';
+
+async function main(): Promise<void> {
+  const platform = await startBenchPlatform({ LATTICE_ADMIN_EMAIL: ADMIN_EMAIL, LATTICE_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  try {
+    const token = (await call(platform.graphqlUrl, SIGN_IN, { i: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })).data?.signIn?.accessToken;
+    if (!token) throw new Error('bench could not sign in');
+
+    // Sign-in refusals: an unknown e-mail must cost what a wrong password costs, or timing reveals which accounts exist.
+    const rounds = 40;
+    const unknown: number[] = [];
+    const wrong: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      unknown.push(await timed(() => call(platform.graphqlUrl, SIGN_IN, { i: { email: `nobody-${i}@lattice.local`, password: 'not-the-password' } })));
+      wrong.push(await timed(() => call(platform.graphqlUrl, SIGN_IN, { i: { email: ADMIN_EMAIL, password: 'not-the-password' } })));
+    }
+    const u = summary(unknown);
+    const w = summary(wrong);
+    console.log(`sign-in refused, unknown e-mail   ${JSON.stringify(u)}`);
+    console.log(`sign-in refused, wrong password   ${JSON.stringify(w)}`);
+    console.log(`  ratio of medians unknown/wrong: ${(u.p50 / w.p50).toFixed(2)} (1.00 = indistinguishable)`);
+
+    // Federated read: identity answers `me`, tenancy is not involved for a platform user; the query plan still runs.
+    const federated: number[] = [];
+    for (let i = 0; i < 300; i++) federated.push(await timed(() => call(platform.graphqlUrl, '{ me { email roles tenant { id } } }', {}, token)));
+    console.log(`me through the gateway (sequential)  ${JSON.stringify(summary(federated))}`);
+  } finally {
+    await platform.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
