@@ -1,4 +1,4 @@
-import { Field, InputType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType } from 'type-graphql';
 
 @InputType()
 export class CreateTenantInput {
@@ -7,4 +7,13 @@ export class CreateTenantInput {
 
   @Field(() => String)
   name!: string;
+}
+
+@ArgsType()
+export class TenantLookupArgs {
+  @Field(() => ID, { nullable: true, description: 'Pass exactly one of id or slug.' })
+  id?: string | null;
+
+  @Field(() => String, { nullable: true })
+  slug?: string | null;
 }

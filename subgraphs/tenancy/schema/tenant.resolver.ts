@@ -1,20 +1,16 @@
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { TenancyContext } from '../tenancy-context';
-import { CreateTenantInput } from './tenant.inputs';
+import { CreateTenantInput, TenantLookupArgs } from './tenant.inputs';
 import { toTenantType } from './tenant-mapping';
 import { TenantConnection, TenantType } from './tenant.type';
 
 @Resolver(() => TenantType)
 export class TenantResolver {
   @Query(() => TenantType, { nullable: true, description: 'One tenant by id or slug: your own, or any for platform admins.' })
-  async tenant(
-    @Ctx() ctx: TenancyContext,
-    @Arg('id', () => ID, { nullable: true }) id?: string,
-    @Arg('slug', () => String, { nullable: true }) slug?: string,
-  ): Promise<TenantType | null> {
-    const tenant = await ctx.tenants.find({ id: id ?? null, slug: slug ?? null });
+  async tenant(@Ctx() ctx: TenancyContext, @Args(() => TenantLookupArgs) args: TenantLookupArgs): Promise<TenantType | null> {
+    const tenant = await ctx.tenants.find(args);
     return tenant ? toTenantType(tenant) : null;
   }
 
