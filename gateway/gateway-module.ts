@@ -4,10 +4,13 @@ import type { LatticeConfig, SubgraphName } from '../infrastructure/config/confi
 import { SUBGRAPH_NAMES } from '../infrastructure/config/config';
 import { formatErrorForClient } from '../infrastructure/errors/format-error';
 import { graphqlRoute } from '../infrastructure/http/graphql-route';
-import { startHttpServer } from '../infrastructure/http/http-server';
+import { startHttpServer, type RunningHttpServer } from '../infrastructure/http/http-server';
 import { healthRoutes, routeChain } from '../infrastructure/http/routes';
+import { PERMISSIONS } from '../infrastructure/authorization/permissions';
+import type { EventBus } from '../infrastructure/events';
+import { SystemSubgraphClient } from '../infrastructure/graphql/system-subgraph-client';
 import { defineModule, type InfrastructureModule } from '../infrastructure/lifecycle';
-import { CONFIG, LOG_SINK, moduleLogger } from '../infrastructure/modules/core-modules';
+import { CONFIG, EVENT_BUS, LOG_SINK, moduleLogger } from '../infrastructure/modules/core-modules';
 import { subgraphModuleName, type RunningSubgraph } from '../infrastructure/modules/subgraph-module';
 import { AccessTokenVerifier } from './auth/access-token-verifier';
 import { gatewayContextOf } from './auth/gateway-context';
@@ -16,6 +19,9 @@ import { readSupergraph } from './federation/supergraph';
 import { gatewayReadiness } from './health/readiness';
 import { JWKS_PATH } from '../infrastructure/authorization/access-token';
 import { jwksRoute } from './server/jwks-route';
+import { fetchTenantStatusFrom } from './tenancy/fetch-tenant-status';
+import { tenantStatusChangePlugin } from './tenancy/status-change-plugin';
+import { TENANT_STATUS_EVENTS, TenantStatusCache } from './tenancy/tenant-status-cache';
 
 export const GATEWAY_MODULE = 'gateway';
 
@@ -27,13 +33,14 @@ export interface RunningGateway {
 /**
  * The public entry point: authenticates every request, signs the context subgraphs trust, and plans queries
  * over the committed supergraph. Embedded, it finds the subgraphs through their modules; distributed, by URL.
+ * It refuses users of suspended tenants, learning of suspensions from tenancy's events on the bus.
  */
 export function gatewayModule(options: { embeddedSubgraphs: boolean }): InfrastructureModule<RunningGateway> {
   const subgraphDeps = options.embeddedSubgraphs ? SUBGRAPH_NAMES.map(subgraphModuleName) : [];
   return defineModule<RunningGateway>({
     name: GATEWAY_MODULE,
     runtime: {
-      deps: [CONFIG, LOG_SINK, ...subgraphDeps],
+      deps: [CONFIG, LOG_SINK, EVENT_BUS, ...subgraphDeps],
       start: async (ctx) => {
         const config = ctx.get<LatticeConfig>(CONFIG);
         const logger = moduleLogger(ctx, { component: 'gateway' });
@@ -50,6 +57,19 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
           options.embeddedSubgraphs ? `${baseUrls()[name]}/graphql` : config.subgraphs[name].url!;
 
         const verifier = new AccessTokenVerifier(new URL(JWKS_PATH, baseUrls().identity));
+        const tenants = new TenantStatusCache(
+          fetchTenantStatusFrom(
+            new SystemSubgraphClient({
+              service: 'tenancy',
+              graphqlUrl: () => graphqlUrl('tenancy'),
+              contextSecret: secret,
+              caller: 'gateway',
+              permissions: [PERMISSIONS.tenantReadAny],
+              // Callers wait on this; a slow tenancy fails the request closed rather than holding it.
+              timeoutMs: 3_000,
+            }),
+          ),
+        );
         let supergraphLoaded = false;
         const gateway = new ApolloGateway({
           supergraphSdl: await readSupergraph(),
@@ -66,6 +86,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
           stopOnTerminationSignals: false,
           formatError: (formatted) => formatErrorForClient(formatted, undefined, (error) => logger.error('unexpected error', { error })),
           plugins: [
+            tenantStatusChangePlugin(tenants),
             {
               // Every error carries the request id, so a user's report can be matched to the logs.
               async requestDidStart({ contextValue }) {
@@ -84,21 +105,30 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
         });
         await server.start();
 
-        const graphql = graphqlRoute<GatewayContext>('/graphql', server, (req) => gatewayContextOf(req, verifier));
+        const graphql = graphqlRoute<GatewayContext>('/graphql', server, (req) => gatewayContextOf(req, verifier, tenants));
 
-        const http = await startHttpServer({
-          name: 'gateway',
-          host: config.host,
-          port: config.port,
-          drainTimeoutMs: config.drainTimeoutMs,
-          logger,
-          handler: routeChain(healthRoutes(gatewayReadiness(() => supergraphLoaded, baseUrls)), jwksRoute(() => baseUrls().identity), graphql),
-        });
+        // Live before the first request is served: every replica hears every suspension (see docs/architecture.md).
+        const unsubscribe = await ctx.get<EventBus>(EVENT_BUS).subscribe(TENANT_STATUS_EVENTS, (event) => tenants.apply(event));
+        let http: RunningHttpServer;
+        try {
+          http = await startHttpServer({
+            name: 'gateway',
+            host: config.host,
+            port: config.port,
+            drainTimeoutMs: config.drainTimeoutMs,
+            logger,
+            handler: routeChain(healthRoutes(gatewayReadiness(() => supergraphLoaded, baseUrls)), jwksRoute(() => baseUrls().identity), graphql),
+          });
+        } catch (error) {
+          await unsubscribe();
+          throw error;
+        }
         logger.info('Lattice gateway ready', { url: `${http.url}/graphql` });
         return {
           url: http.url,
           async stop() {
             await http.stop();
+            await unsubscribe();
             await server.stop();
           },
         };

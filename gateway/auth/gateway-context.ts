@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import { ERROR_CODES, type ErrorCode } from '../../infrastructure/errors/error-codes';
 import type { GatewayContext } from '../federation/signed-context-data-source';
 import { clientAddressOf, requestIdOf } from '../server/request-context';
+import { requireActiveTenant } from '../tenancy/require-active-tenant';
+import type { TenantStatusCache } from '../tenancy/tenant-status-cache';
 import type { AccessTokenVerifier } from './access-token-verifier';
 import { authenticateRequest } from './authenticate-request';
 
@@ -8,11 +11,19 @@ export interface Refusal {
   refuse: { status: number; body: unknown };
 }
 
-/** Authenticates one HTTP request into the context the gateway signs for subgraphs, or a refusal to send as is. */
-export async function gatewayContextOf(req: IncomingMessage, verifier: AccessTokenVerifier): Promise<GatewayContext | Refusal> {
+/**
+ * Authenticates one HTTP request into the context the gateway signs for subgraphs, or a refusal to send as is:
+ * 401 for a bad token, 403 TENANT_SUSPENDED for a suspended tenant's user, 503 when that cannot be checked.
+ */
+export async function gatewayContextOf(
+  req: IncomingMessage,
+  verifier: AccessTokenVerifier,
+  tenants: TenantStatusCache,
+): Promise<GatewayContext | Refusal> {
   const requestId = requestIdOf(req);
   try {
     const principal = await authenticateRequest(req.headers, verifier);
+    await requireActiveTenant(principal, tenants);
     const userAgent = req.headers['user-agent'];
     return {
       request: {
@@ -23,10 +34,11 @@ export async function gatewayContextOf(req: IncomingMessage, verifier: AccessTok
       },
     };
   } catch (error) {
-    const code = (error as { extensions?: { code?: string } }).extensions?.code ?? 'UNAUTHENTICATED';
+    const given = (error as { extensions?: { code?: string } }).extensions?.code;
+    const code: ErrorCode = given !== undefined && given in ERROR_CODES ? (given as ErrorCode) : 'UNAUTHENTICATED';
     return {
       refuse: {
-        status: code === 'SERVICE_UNAVAILABLE' ? 503 : 401,
+        status: ERROR_CODES[code].status,
         body: { errors: [{ message: (error as Error).message, extensions: { code, requestId } }] },
       },
     };

@@ -4,6 +4,8 @@ import type { Principal } from '../context/request-context';
 /** Every permission string the platform checks. Roles (owned by identity) are named sets of these. */
 export const PERMISSIONS = {
   tenantCreate: 'tenant:create',
+  /** Suspend and reactivate tenants. */
+  tenantManage: 'tenant:manage',
   tenantRead: 'tenant:read',
   tenantReadAny: 'tenant:read:any',
   userRead: 'user:read',
@@ -12,6 +14,10 @@ export const PERMISSIONS = {
   userCreateAny: 'user:create:any',
   auditRead: 'audit:read',
   auditReadAny: 'audit:read:any',
+  organizationRead: 'organization:read',
+  organizationReadAny: 'organization:read:any',
+  organizationWrite: 'organization:write',
+  organizationWriteAny: 'organization:write:any',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];

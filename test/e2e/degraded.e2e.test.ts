@@ -7,10 +7,15 @@ const distributed = process.env.LATTICE_TEST_DISTRIBUTED === 'available';
 (distributed ? describe : describe.skip)('the gateway when a subgraph is down (distributed mode)', () => {
   let platform: RunningPlatform;
   let acme: TenantWithAdmin;
+  let globex: TenantWithAdmin;
 
   beforeAll(async () => {
     platform = await startDistributedPlatform();
-    acme = await createTenantWithAdmin(platform.graphqlUrl, await signInAsAdmin(platform.graphqlUrl));
+    const adminToken = await signInAsAdmin(platform.graphqlUrl);
+    [acme, globex] = await Promise.all([createTenantWithAdmin(platform.graphqlUrl, adminToken), createTenantWithAdmin(platform.graphqlUrl, adminToken)]);
+    // A restarted gateway knows no tenant's status; acme's is learnt again before tenancy goes down, globex's is not.
+    platform = await platform.restart();
+    expect((await graphql(platform.graphqlUrl, '{ me { email } }', {}, bearer(acme.admin.token))).status).toBe(200);
     const tenancy = platform.processes.find((p) => p.child.spawnargs.some((arg) => arg.endsWith('subgraphs/tenancy/main.js')));
     expect(await tenancy!.stop()).toBe(0);
   }, 120_000);
@@ -24,6 +29,14 @@ const distributed = process.env.LATTICE_TEST_DISTRIBUTED === 'available';
     expect(response.data).toEqual({ me: { email: acme.admin.email, tenant: null } });
     expect(codesOf(response)).toEqual(['SERVICE_UNAVAILABLE']);
     expect(response.errors?.[0]?.message).toBe('the tenancy service is not reachable; try again shortly');
+    expect(JSON.stringify(response)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+  });
+
+  it('refuses a user whose tenant status it cannot check with 503 SERVICE_UNAVAILABLE rather than let them through', async () => {
+    const response = await graphql(platform.graphqlUrl, '{ me { email } }', {}, bearer(globex.admin.token));
+    expect(response.status).toBe(503);
+    expect(codesOf(response)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(response.data).toBeUndefined();
     expect(JSON.stringify(response)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
   });
 

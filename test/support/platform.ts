@@ -24,6 +24,8 @@ export interface RunningPlatform {
   databaseUrls?: Record<SubgraphName, string>;
   /** Base URLs of extra identity replicas (distributed mode, when asked for). */
   identityReplicas?: string[];
+  /** GraphQL URLs of extra gateway replicas sharing the same subgraphs and Redis (distributed mode, when asked for). */
+  extraGateways?: string[];
   processes: ServiceProcess[];
   /** Stops every process; resolves with their exit codes. */
   stop(): Promise<(number | null)[]>;
@@ -90,7 +92,7 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
 }
 
 /** `npm run start:<service>` for each service, on real PostgreSQL (one database each) and Redis. */
-export async function startDistributedPlatform(options: { extraIdentityReplicas?: number } = {}): Promise<RunningPlatform> {
+export async function startDistributedPlatform(options: { extraIdentityReplicas?: number; extraGateways?: number } = {}): Promise<RunningPlatform> {
   const infra = await testInfrastructure();
   if (!infra.available) throw new Error(infra.reason);
   const databases: TestDatabases<SubgraphName> = await createTestDatabases(infra.postgresUrl, SUBGRAPHS);
@@ -118,6 +120,8 @@ export async function startDistributedPlatform(options: { extraIdentityReplicas?
   });
   // Extra identity replicas share the identity database and start at the same moment as the first one.
   const replicaPorts = await Promise.all(Array.from({ length: options.extraIdentityReplicas ?? 0 }, () => freePort()));
+  // Extra gateways are further replicas of the one public entry point, each on its own port.
+  const gatewayPorts = await Promise.all(Array.from({ length: options.extraGateways ?? 0 }, () => freePort()));
   const launch = async (): Promise<RunningPlatform> => {
     const processes = [
       startProcess('subgraphs/tenancy/main.js', env),
@@ -125,12 +129,13 @@ export async function startDistributedPlatform(options: { extraIdentityReplicas?
       startProcess('subgraphs/identity/main.js', env),
       ...replicaPorts.map((port) => startProcess('subgraphs/identity/main.js', { ...env, IDENTITY_PORT: String(port) })),
       startProcess('gateway/main.js', env),
+      ...gatewayPorts.map((port) => startProcess('gateway/main.js', { ...env, PORT: String(port) })),
     ];
     const stopAll = () => Promise.all(processes.map((p) => p.stop()));
     const baseUrl = `http://127.0.0.1:${ports.gateway}`;
     try {
       await Promise.all(processes.map((p) => p.waitForLog(/ started$/)));
-      await waitReady(baseUrl, processes);
+      await Promise.all([baseUrl, ...gatewayPorts.map((port) => `http://127.0.0.1:${port}`)].map((url) => waitReady(url, processes)));
     } catch (error) {
       // A service that failed to start must not leave the others (or the databases) behind.
       await stopAll();
@@ -148,6 +153,7 @@ export async function startDistributedPlatform(options: { extraIdentityReplicas?
       contextSecret,
       databaseUrls: databases.urls,
       identityReplicas: replicaPorts.map((port) => `http://127.0.0.1:${port}`),
+      extraGateways: gatewayPorts.map((port) => `http://127.0.0.1:${port}/graphql`),
       processes,
       stop: stopAll,
       restart: async () => {

@@ -4,6 +4,7 @@ import { PERMISSIONS, type Permission } from '../../../infrastructure/authorizat
 export const BUILT_IN_ROLES = {
   'platform-admin': [
     PERMISSIONS.tenantCreate,
+    PERMISSIONS.tenantManage,
     PERMISSIONS.tenantRead,
     PERMISSIONS.tenantReadAny,
     PERMISSIONS.userRead,
@@ -12,9 +13,20 @@ export const BUILT_IN_ROLES = {
     PERMISSIONS.userCreateAny,
     PERMISSIONS.auditRead,
     PERMISSIONS.auditReadAny,
+    PERMISSIONS.organizationRead,
+    PERMISSIONS.organizationReadAny,
+    PERMISSIONS.organizationWrite,
+    PERMISSIONS.organizationWriteAny,
   ],
-  'tenant-admin': [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.userCreate, PERMISSIONS.auditRead],
-  member: [PERMISSIONS.tenantRead, PERMISSIONS.userRead],
+  'tenant-admin': [
+    PERMISSIONS.tenantRead,
+    PERMISSIONS.userRead,
+    PERMISSIONS.userCreate,
+    PERMISSIONS.auditRead,
+    PERMISSIONS.organizationRead,
+    PERMISSIONS.organizationWrite,
+  ],
+  member: [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.organizationRead],
 } as const satisfies Record<string, readonly Permission[]>;
 
 export type RoleName = keyof typeof BUILT_IN_ROLES;

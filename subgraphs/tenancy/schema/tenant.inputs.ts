@@ -17,3 +17,18 @@ export class TenantLookupArgs {
   @Field(() => String, { nullable: true })
   slug?: string | null;
 }
+
+@InputType()
+export class SuspendTenantInput {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'Why, 1 to 500 characters; kept by tenancy and never shown to the tenant.' })
+  reason!: string;
+}
+
+@InputType()
+export class ReactivateTenantInput {
+  @Field(() => ID)
+  id!: string;
+}

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { TenancyContext } from '../tenancy-context';
-import { CreateTenantInput, TenantLookupArgs } from './tenant.inputs';
+import { CreateTenantInput, ReactivateTenantInput, SuspendTenantInput, TenantLookupArgs } from './tenant.inputs';
 import { toTenantType } from './tenant-mapping';
 import { TenantConnection, TenantType } from './tenant.type';
 
@@ -25,5 +25,15 @@ export class TenantResolver {
   @Mutation(() => TenantType, { description: 'Creates a tenant. Platform admins only.' })
   async createTenant(@Ctx() ctx: TenancyContext, @Arg('input', () => CreateTenantInput) input: CreateTenantInput): Promise<TenantType> {
     return toTenantType(await ctx.tenants.create(input));
+  }
+
+  @Mutation(() => TenantType, { description: "Suspends a tenant: every request by its users is refused until it is reactivated. Platform admins only; suspending a suspended tenant changes nothing." })
+  async suspendTenant(@Ctx() ctx: TenancyContext, @Arg('input', () => SuspendTenantInput) input: SuspendTenantInput): Promise<TenantType> {
+    return toTenantType(await ctx.tenants.suspend(input.id, input.reason));
+  }
+
+  @Mutation(() => TenantType, { description: "Lifts a suspension; the tenant's users get in again with the tokens they hold. Platform admins only." })
+  async reactivateTenant(@Ctx() ctx: TenancyContext, @Arg('input', () => ReactivateTenantInput) input: ReactivateTenantInput): Promise<TenantType> {
+    return toTenantType(await ctx.tenants.reactivate(input.id));
   }
 }

@@ -2,15 +2,14 @@ import type DataLoader from 'dataloader';
 import { PERMISSIONS, hasPermission, requirePermission, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
-import { createDomainEvent, type EventBus } from '../../../infrastructure/events';
-import { eventMetadataOf } from '../../../infrastructure/events/request-metadata';
 import { uuid7 } from '../../../infrastructure/events/uuid7';
 import { byIdLoader } from '../../../infrastructure/graphql/by-id-loader';
 import { parsePageRequest, toPage, type Page } from '../../../infrastructure/graphql/pagination';
 import type { Logger } from '../../../infrastructure/logging/logger';
 import { DuplicateSlugError, type TenantStore } from '../store/tenant-store';
+import type { TenancyEvents } from './tenancy-events';
 import { toTenant } from './tenant-mapping';
-import { NAME_MAX_LENGTH, SLUG_PATTERN, type Tenant } from './tenant';
+import { NAME_MAX_LENGTH, SLUG_PATTERN, SUSPENSION_REASON_MAX_LENGTH, TENANT_ID_PATTERN, type Tenant } from './tenant';
 
 /** Tenancy use cases for one request: permission checks, invariants, events. */
 export class TenantService {
@@ -18,7 +17,7 @@ export class TenantService {
 
   constructor(
     private readonly store: TenantStore,
-    private readonly bus: EventBus,
+    private readonly events: TenancyEvents,
     private readonly request: RequestContext,
     private readonly logger: Logger,
   ) {
@@ -73,7 +72,7 @@ export class TenantService {
     const now = new Date();
     const tenant: Tenant = { id: uuid7(), slug, name, status: 'ACTIVE', version: 1, createdAt: now };
     try {
-      await this.store.insert({ ...tenant, updatedAt: now });
+      await this.store.insert({ ...tenant, updatedAt: now, suspendedReason: null, suspendedAt: null });
     } catch (error) {
       if (error instanceof DuplicateSlugError) throw errors.conflict(`a tenant with slug ${JSON.stringify(slug)} already exists`);
       throw error;
@@ -83,18 +82,46 @@ export class TenantService {
     return tenant;
   }
 
-  // Until the transactional outbox lands (events issue), publishing happens after commit and a crash in between loses the event.
-  private async publish(type: string, tenant: Tenant): Promise<void> {
-    const event = createDomainEvent({
-      type,
-      source: 'tenancy',
-      aggregateType: 'Tenant',
-      aggregateId: tenant.id,
-      aggregateVersion: tenant.version,
-      tenantId: tenant.id,
-      ...eventMetadataOf(this.request),
-      data: { slug: tenant.slug, name: tenant.name, status: tenant.status },
+  /**
+   * Suspends a tenant: from the moment this returns, the gateway refuses its users (see gateway/tenancy).
+   * Platform admins only. Suspending a suspended tenant changes nothing and publishes nothing.
+   */
+  async suspend(id: string, reason: string): Promise<Tenant> {
+    requirePermission(this.principal, PERMISSIONS.tenantManage);
+    const trimmed = reason.trim();
+    if (trimmed.length < 1 || trimmed.length > SUSPENSION_REASON_MAX_LENGTH) {
+      throw errors.badInput('input.reason', `must be 1 to ${SUSPENSION_REASON_MAX_LENGTH} characters after trimming (got ${trimmed.length})`);
+    }
+    return this.transition(id, 'SUSPENDED', trimmed);
+  }
+
+  /** Lifts a suspension; the gateway lets the tenant's users back in, with the tokens they already hold. */
+  async reactivate(id: string): Promise<Tenant> {
+    requirePermission(this.principal, PERMISSIONS.tenantManage);
+    return this.transition(id, 'ACTIVE', null);
+  }
+
+  private async transition(id: string, status: Tenant['status'], reason: string | null): Promise<Tenant> {
+    if (!TENANT_ID_PATTERN.test(id)) throw errors.notFound('tenant', id.slice(0, 80));
+    const changed = await this.store.transitionStatus(id, { status, reason, at: new Date() });
+    if (!changed) {
+      // Unknown, or already in that status: the conditional UPDATE matched nothing.
+      const [current] = await this.store.findByIds([id]);
+      if (!current) throw errors.notFound('tenant', id);
+      return toTenant(current);
+    }
+    const tenant = toTenant(changed);
+    this.logger.info(status === 'SUSPENDED' ? 'tenant suspended' : 'tenant reactivated', { tenantId: tenant.id, slug: tenant.slug });
+    // The reason stays in tenancy: audit records are readable by the tenant's own admins.
+    await this.publish(status === 'SUSPENDED' ? 'tenancy.tenant.suspended' : 'tenancy.tenant.reactivated', tenant);
+    return tenant;
+  }
+
+  private publish(type: string, tenant: Tenant): Promise<void> {
+    return this.events.publish(type, { type: 'Tenant', id: tenant.id, version: tenant.version, tenantId: tenant.id }, {
+      slug: tenant.slug,
+      name: tenant.name,
+      status: tenant.status,
     });
-    await this.bus.publish(event).catch((error: unknown) => this.logger.error('could not publish event', { type, error }));
   }
 }

@@ -10,3 +10,6 @@ export interface Tenant {
 
 export const SLUG_PATTERN = /^[a-z0-9-]{3,40}$/;
 export const NAME_MAX_LENGTH = 100;
+export const SUSPENSION_REASON_MAX_LENGTH = 500;
+/** Tenant ids are UUIDs; anything else cannot name a tenant. */
+export const TENANT_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

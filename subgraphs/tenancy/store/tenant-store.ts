@@ -1,10 +1,14 @@
 import { In, type DataSource, type Repository } from 'typeorm';
 import { isUniqueViolation } from '../../../infrastructure/database/postgres-errors';
-import { TenantEntity } from './tenant.entity';
+import { DepartmentEntity } from './department.entity';
+import { CreateHierarchy1732700000000 } from './migrations/1732700000000-create-hierarchy';
+import { OrganizationEntity } from './organization.entity';
+import { TenantEntity, type TenantStatusValue } from './tenant.entity';
 import { CreateTenants1732500000000 } from './migrations/1732500000000-create-tenants';
+import { TenantSuspension1732600000000 } from './migrations/1732600000000-tenant-suspension';
 
-export const TENANCY_ENTITIES = [TenantEntity];
-export const TENANCY_MIGRATIONS = [CreateTenants1732500000000];
+export const TENANCY_ENTITIES = [TenantEntity, OrganizationEntity, DepartmentEntity];
+export const TENANCY_MIGRATIONS = [CreateTenants1732500000000, TenantSuspension1732600000000, CreateHierarchy1732700000000];
 
 export class DuplicateSlugError extends Error {}
 
@@ -41,7 +45,56 @@ export class TenantStore {
     }
   }
 
+  /**
+   * Moves a tenant into `status` with one conditional UPDATE, so of several concurrent requests exactly one
+   * changes the row (and publishes its event). Null when the tenant is unknown or already in that status.
+   */
+  async transitionStatus(id: string, change: { status: TenantStatusValue; reason: string | null; at: Date }): Promise<TenantEntity | null> {
+    const result = await this.tenants
+      .createQueryBuilder()
+      .update(TenantEntity)
+      .set({
+        status: change.status,
+        version: () => 'version + 1',
+        updatedAt: change.at,
+        suspendedReason: change.status === 'SUSPENDED' ? change.reason : null,
+        suspendedAt: change.status === 'SUSPENDED' ? change.at : null,
+      })
+      .where('id = :id AND status <> :status', { id, status: change.status })
+      .returning('*')
+      .execute();
+    const row = (result.raw as TenantRow[])[0];
+    return row ? fromRow(row) : null;
+  }
+
   async ping(): Promise<void> {
     await this.tenants.query('SELECT 1');
   }
+}
+
+/** A `tenants` row as RETURNING hands it back: column names, not entity properties. */
+interface TenantRow {
+  id: string;
+  slug: string;
+  name: string;
+  status: TenantStatusValue;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  suspended_reason: string | null;
+  suspended_at: Date | null;
+}
+
+function fromRow(row: TenantRow): TenantEntity {
+  return Object.assign(new TenantEntity(), {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    status: row.status,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    suspendedReason: row.suspended_reason,
+    suspendedAt: row.suspended_at,
+  });
 }

@@ -24,4 +24,11 @@ export class TenantEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
+
+  /** Why a platform admin suspended the tenant; null while active. Never shown to the tenant's own users. */
+  @Column({ name: 'suspended_reason', type: 'text', nullable: true })
+  suspendedReason!: string | null;
+
+  @Column({ name: 'suspended_at', type: 'timestamptz', nullable: true })
+  suspendedAt!: Date | null;
 }

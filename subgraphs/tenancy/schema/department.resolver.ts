@@ -1,0 +1,45 @@
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { PageArgs } from '../../../infrastructure/graphql/page-args';
+import { mapPage } from '../../../infrastructure/graphql/pagination';
+import type { TenancyContext } from '../tenancy-context';
+import { toDepartmentType, toOrganizationType } from './hierarchy-mapping';
+import { ArchiveDepartmentInput, CreateDepartmentInput, DepartmentsArgs, MoveDepartmentInput } from './hierarchy.inputs';
+import { DepartmentConnection, DepartmentType, OrganizationType } from './hierarchy.type';
+
+@Resolver(() => DepartmentType)
+export class DepartmentResolver {
+  @Query(() => DepartmentConnection, { description: 'Departments of one organization, oldest first.' })
+  async departments(@Ctx() ctx: TenancyContext, @Args(() => DepartmentsArgs) args: DepartmentsArgs): Promise<DepartmentConnection> {
+    return mapPage(await ctx.departments.list(args), toDepartmentType);
+  }
+
+  @Mutation(() => DepartmentType)
+  async createDepartment(@Ctx() ctx: TenancyContext, @Arg('input', () => CreateDepartmentInput) input: CreateDepartmentInput): Promise<DepartmentType> {
+    return toDepartmentType(await ctx.departments.create(input));
+  }
+
+  @Mutation(() => DepartmentType, { description: 'Moves a department and its subtree within its organization; no cycles, bounded depth.' })
+  async moveDepartment(@Ctx() ctx: TenancyContext, @Arg('input', () => MoveDepartmentInput) input: MoveDepartmentInput): Promise<DepartmentType> {
+    return toDepartmentType(await ctx.departments.move(input));
+  }
+
+  @Mutation(() => DepartmentType, { description: 'Archives the department and its whole subtree.' })
+  async archiveDepartment(@Ctx() ctx: TenancyContext, @Arg('input', () => ArchiveDepartmentInput) input: ArchiveDepartmentInput): Promise<DepartmentType> {
+    return toDepartmentType(await ctx.departments.archive(input));
+  }
+
+  @FieldResolver(() => OrganizationType)
+  async organization(@Root() department: DepartmentType, @Ctx() ctx: TenancyContext): Promise<OrganizationType> {
+    return toOrganizationType(await ctx.organizations.find(department.organizationId));
+  }
+
+  @FieldResolver(() => DepartmentType, { nullable: true })
+  async parent(@Root() department: DepartmentType, @Ctx() ctx: TenancyContext): Promise<DepartmentType | null> {
+    return department.parentId ? toDepartmentType(await ctx.departments.find(department.parentId)) : null;
+  }
+
+  @FieldResolver(() => DepartmentConnection, { description: 'Active direct children.' })
+  async children(@Root() department: DepartmentType, @Ctx() ctx: TenancyContext, @Args(() => PageArgs) args: PageArgs): Promise<DepartmentConnection> {
+    return mapPage(await ctx.departments.children(department.id, args), toDepartmentType);
+  }
+}

@@ -1,0 +1,56 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { mapPage } from '../../../infrastructure/graphql/pagination';
+import type { TenancyContext } from '../tenancy-context';
+import { toDepartmentType, toOrganizationType } from './hierarchy-mapping';
+import { ArchiveOrganizationInput, CreateOrganizationInput, ListArgs, OrganizationsArgs, RenameOrganizationInput } from './hierarchy.inputs';
+import { DepartmentConnection, OrganizationConnection, OrganizationType } from './hierarchy.type';
+import { toTenantType } from './tenant-mapping';
+import { TenantType } from './tenant.type';
+
+@Resolver(() => OrganizationType)
+export class OrganizationResolver {
+  @Query(() => OrganizationConnection, { description: "Organizations of the caller's tenant, oldest first." })
+  async organizations(@Ctx() ctx: TenancyContext, @Args(() => OrganizationsArgs) args: OrganizationsArgs): Promise<OrganizationConnection> {
+    return mapPage(await ctx.organizations.list(args), toOrganizationType);
+  }
+
+  @Query(() => OrganizationType, { nullable: true, description: 'One organization; NOT_FOUND when it does not exist or is not yours.' })
+  async organization(@Ctx() ctx: TenancyContext, @Arg('id', () => ID) id: string): Promise<OrganizationType> {
+    return toOrganizationType(await ctx.organizations.find(id));
+  }
+
+  @Mutation(() => OrganizationType)
+  async createOrganization(@Ctx() ctx: TenancyContext, @Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput): Promise<OrganizationType> {
+    return toOrganizationType(await ctx.organizations.create(input));
+  }
+
+  @Mutation(() => OrganizationType, { description: 'CONFLICT when expectedVersion is stale.' })
+  async renameOrganization(@Ctx() ctx: TenancyContext, @Arg('input', () => RenameOrganizationInput) input: RenameOrganizationInput): Promise<OrganizationType> {
+    return toOrganizationType(await ctx.organizations.rename(input));
+  }
+
+  @Mutation(() => OrganizationType, { description: 'Archives the organization and all its departments.' })
+  async archiveOrganization(@Ctx() ctx: TenancyContext, @Arg('input', () => ArchiveOrganizationInput) input: ArchiveOrganizationInput): Promise<OrganizationType> {
+    return toOrganizationType(await ctx.organizations.archive(input));
+  }
+
+  @FieldResolver(() => TenantType)
+  async tenant(@Root() organization: OrganizationType, @Ctx() ctx: TenancyContext): Promise<TenantType | null> {
+    const tenant = await ctx.tenants.resolveReference(organization.tenantId);
+    return tenant ? toTenantType(tenant) : null;
+  }
+
+  @FieldResolver(() => DepartmentConnection, { description: 'All departments of the organization, oldest first.' })
+  async departments(@Root() organization: OrganizationType, @Ctx() ctx: TenancyContext, @Args(() => ListArgs) args: ListArgs): Promise<DepartmentConnection> {
+    return mapPage(await ctx.departments.list({ ...args, organizationId: organization.id }), toDepartmentType);
+  }
+}
+
+@Resolver(() => TenantType)
+export class TenantOrganizationsResolver {
+  @FieldResolver(() => OrganizationConnection)
+  async organizations(@Root() tenant: TenantType, @Ctx() ctx: TenancyContext, @Args(() => ListArgs) args: ListArgs): Promise<OrganizationConnection> {
+    return mapPage(await ctx.organizations.list({ ...args, tenantId: tenant.id }), toOrganizationType);
+  }
+}
+

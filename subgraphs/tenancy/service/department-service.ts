@@ -1,0 +1,116 @@
+import type DataLoader from 'dataloader';
+import type { RequestContext } from '../../../infrastructure/context/request-context';
+import { errors } from '../../../infrastructure/errors/error-codes';
+import { uuid7 } from '../../../infrastructure/events/uuid7';
+import { byIdLoader } from '../../../infrastructure/graphql/by-id-loader';
+import { parsePageRequest, toPage, type Page } from '../../../infrastructure/graphql/pagination';
+import { DuplicateNameError, type HierarchyStore } from '../store/hierarchy-store';
+import { HierarchyAccess } from './hierarchy-access';
+import { checkMove, checkNewChild, validateHierarchyName, type Department } from './hierarchy';
+import { versionedWriteError, type OrganizationService } from './organization-service';
+import type { TenancyEvents } from './tenancy-events';
+
+const duplicateName = (name: string) =>
+  errors.conflict(`an active department named ${JSON.stringify(name)} already exists at that place in the organization`);
+
+export class DepartmentService {
+  readonly byId: DataLoader<string, Department | null>;
+  private readonly access: HierarchyAccess;
+
+  constructor(
+    private readonly store: HierarchyStore,
+    private readonly organizations: OrganizationService,
+    private readonly events: TenancyEvents,
+    request: RequestContext,
+  ) {
+    this.byId = byIdLoader((ids) => store.departmentsByIds(ids));
+    this.access = new HierarchyAccess(request.principal);
+  }
+
+  async find(id: string, field = 'department'): Promise<Department> {
+    return this.access.visible(await this.byId.load(id), field, id);
+  }
+
+  async list(args: { organizationId: string; first?: number | null; after?: string | null; includeArchived?: boolean | null }): Promise<Page<Department>> {
+    const page = parsePageRequest(args.first, args.after);
+    await this.organizations.find(args.organizationId);
+    const rows = await this.store.listDepartments({ organizationId: args.organizationId }, page.afterKey, page.limit + 1, args.includeArchived ?? false);
+    return toPage(rows, page, (d) => d.id, (d) => d);
+  }
+
+  /** Active direct children of a department the caller can already see. */
+  async children(parentId: string, args: { first?: number | null; after?: string | null }): Promise<Page<Department>> {
+    const page = parsePageRequest(args.first, args.after);
+    await this.find(parentId);
+    const rows = await this.store.listDepartments({ parentId }, page.afterKey, page.limit + 1, false);
+    return toPage(rows, page, (d) => d.id, (d) => d);
+  }
+
+  async create(input: { organizationId: string; name: string; parentId?: string | null }): Promise<Department> {
+    const organization = await this.organizations.find(input.organizationId);
+    this.access.requireWrite(organization.tenantId);
+    const name = validateHierarchyName('input.name', input.name);
+    const parent = input.parentId ? await this.find(input.parentId, 'parent department') : null;
+    checkNewChild(organization, parent);
+    const department: Department = {
+      id: uuid7(),
+      tenantId: organization.tenantId,
+      organizationId: organization.id,
+      parentId: parent?.id ?? null,
+      path: parent ? [...parent.path, parent.id] : [],
+      name,
+      status: 'ACTIVE',
+      version: 1,
+      createdAt: new Date(),
+    };
+    try {
+      await this.store.insertDepartment(department);
+    } catch (error) {
+      if (error instanceof DuplicateNameError) throw duplicateName(name);
+      throw error;
+    }
+    await this.publish('tenancy.department.created', department);
+    return department;
+  }
+
+  /** Moves a department (and its subtree) under another parent in the same organization, or to its top. */
+  async move(input: { id: string; parentId?: string | null; expectedVersion?: number | null }): Promise<Department> {
+    const current = await this.find(input.id);
+    this.access.requireWrite(current.tenantId);
+    // The new parent must be visible to the caller: someone else's department is NOT_FOUND, not a hint.
+    if (input.parentId) await this.find(input.parentId, 'parent department');
+    let moved: Department;
+    try {
+      moved = await this.store.moveDepartment(input.id, input.parentId ?? null, input.expectedVersion ?? null, checkMove);
+    } catch (error) {
+      if (error instanceof DuplicateNameError) throw duplicateName(current.name);
+      throw versionedWriteError(error, 'department', input.id, input.expectedVersion ?? null);
+    }
+    await this.publish('tenancy.department.moved', moved);
+    return moved;
+  }
+
+  /** Archives the department and its whole subtree. Archiving an archived one changes nothing. */
+  async archive(input: { id: string; expectedVersion?: number | null }): Promise<Department> {
+    const current = await this.find(input.id);
+    this.access.requireWrite(current.tenantId);
+    if (current.status === 'ARCHIVED') return current;
+    let archived: Department;
+    try {
+      archived = await this.store.archiveDepartment(input.id, input.expectedVersion ?? null);
+    } catch (error) {
+      throw versionedWriteError(error, 'department', input.id, input.expectedVersion ?? null);
+    }
+    await this.publish('tenancy.department.archived', archived);
+    return archived;
+  }
+
+  private publish(type: string, department: Department): Promise<void> {
+    return this.events.publish(type, { type: 'Department', ...department }, {
+      name: department.name,
+      organizationId: department.organizationId,
+      parentId: department.parentId,
+      status: department.status,
+    });
+  }
+}

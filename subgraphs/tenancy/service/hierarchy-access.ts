@@ -1,0 +1,40 @@
+import { hasPermission, PERMISSIONS, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
+import type { Principal } from '../../../infrastructure/context/request-context';
+import { errors } from '../../../infrastructure/errors/error-codes';
+
+/**
+ * Visibility of organizations and departments. Anything addressed by its own id that the caller may not see is
+ * NOT_FOUND, exactly like an id that does not exist, so probing ids reveals nothing about other tenants.
+ */
+export class HierarchyAccess {
+  constructor(private readonly principal: Principal) {}
+
+  canRead(tenantId: string): boolean {
+    return (
+      hasPermission(this.principal, PERMISSIONS.organizationReadAny) ||
+      (this.principal.tenantId === tenantId && hasPermission(this.principal, PERMISSIONS.organizationRead))
+    );
+  }
+
+  /** The row, if the caller may see it; otherwise NOT_FOUND naming what was asked for. */
+  visible<T extends { tenantId: string }>(row: T | null, what: string, id: string): T {
+    requireSignedIn(this.principal);
+    if (!row || !this.canRead(row.tenantId)) throw errors.notFound(what, id);
+    return row;
+  }
+
+  /** Writing needs organization:write in the row's tenant (or :any); a visible row without it is FORBIDDEN. */
+  requireWrite(tenantId: string): void {
+    requireTenantAccess(this.principal, tenantId, PERMISSIONS.organizationWrite, PERMISSIONS.organizationWriteAny);
+  }
+
+  /** The tenant a list or create addresses: the caller's own unless another is named (needs the :any permission). */
+  targetTenant(named: string | null | undefined, forWrite: boolean): string {
+    requireSignedIn(this.principal);
+    const tenantId = named ?? this.principal.tenantId;
+    if (!tenantId) throw errors.badInput('tenantId', 'platform users must name the tenant');
+    if (forWrite) requireTenantAccess(this.principal, tenantId, PERMISSIONS.organizationWrite, PERMISSIONS.organizationWriteAny);
+    else requireTenantAccess(this.principal, tenantId, PERMISSIONS.organizationRead, PERMISSIONS.organizationReadAny);
+    return tenantId;
+  }
+}
