@@ -53,7 +53,15 @@ describe('access token verification against identity JWKS', () => {
     const key = await makeKey('k1');
     published = [key.jwk];
     const principal = await new AccessTokenVerifier(jwksUrl).verify(await token(key));
-    expect(principal).toEqual({ kind: 'USER', subject: 'user-1', tenantId: 't1', roles: ['member'], permissions: ['user:read'] });
+    expect(principal).toEqual({
+      kind: 'USER',
+      subject: 'user-1',
+      tenantId: 't1',
+      organizationId: null,
+      departmentId: null,
+      roles: ['member'],
+      permissions: ['user:read'],
+    });
   });
 
   it('refuses an expired token with UNAUTHENTICATED saying it expired', async () => {

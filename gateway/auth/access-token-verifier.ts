@@ -31,8 +31,16 @@ export class AccessTokenVerifier {
       });
       const roles = stringArray(payload.roles);
       const permissions = stringArray(payload.perms);
-      const tenantId = typeof payload.tid === 'string' ? payload.tid : null;
-      return { kind: 'USER', subject: payload.sub!, tenantId, roles, permissions };
+      const idClaim = (value: unknown) => (typeof value === 'string' ? value : null);
+      return {
+        kind: 'USER',
+        subject: payload.sub!,
+        tenantId: idClaim(payload.tid),
+        organizationId: idClaim(payload.oid),
+        departmentId: idClaim(payload.did),
+        roles,
+        permissions,
+      };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw errors.unauthenticated('the access token has expired; sign in again or refresh it');
       const message = (error as { message?: unknown }).message;

@@ -13,6 +13,9 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 export interface AccessTokenClaims {
   /** Tenant id; null for platform users. */
   tid: string | null;
+  /** Organization and department the user belongs to, if any. */
+  oid: string | null;
+  did: string | null;
   roles: string[];
   perms: string[];
 }

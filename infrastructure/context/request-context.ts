@@ -5,6 +5,9 @@ export interface Principal {
   subject: string | null;
   /** Tenant the caller acts in; null for platform users and anonymous callers. */
   tenantId: string | null;
+  /** The caller's organization and department within the tenant, when they belong to one. */
+  organizationId?: string | null;
+  departmentId?: string | null;
   roles: readonly string[];
   permissions: readonly string[];
 }

@@ -61,6 +61,8 @@ function isPrincipal(p: unknown): p is Principal {
     ['USER', 'API_KEY', 'SYSTEM', 'ANONYMOUS'].includes(v.kind as string) &&
     (v.subject === null || typeof v.subject === 'string') &&
     (v.tenantId === null || typeof v.tenantId === 'string') &&
+    (v.organizationId === undefined || v.organizationId === null || typeof v.organizationId === 'string') &&
+    (v.departmentId === undefined || v.departmentId === null || typeof v.departmentId === 'string') &&
     Array.isArray(v.roles) &&
     Array.isArray(v.permissions)
   );

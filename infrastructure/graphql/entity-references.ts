@@ -16,6 +16,30 @@ export class UserReference {
   id!: string;
 }
 
+/** An Organization as subgraphs other than tenancy know it: only its key. */
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType('Organization')
+export class OrganizationReference {
+  @Field(() => ID)
+  id!: string;
+}
+
+/** A Department as subgraphs other than tenancy know it: only its key. */
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType('Department')
+export class DepartmentReference {
+  @Field(() => ID)
+  id!: string;
+}
+
+export function organizationReference(id: string | null): OrganizationReference | null {
+  return id === null ? null : Object.assign(new OrganizationReference(), { id });
+}
+
+export function departmentReference(id: string | null): DepartmentReference | null {
+  return id === null ? null : Object.assign(new DepartmentReference(), { id });
+}
+
 export function tenantReference(id: string | null): TenantReference | null {
   return id === null ? null : Object.assign(new TenantReference(), { id });
 }

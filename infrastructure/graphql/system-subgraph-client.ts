@@ -45,8 +45,10 @@ export class SystemSubgraphClient {
     } catch {
       throw errors.unavailable(`the ${service} service is not reachable; try again shortly`);
     }
-    const body = (await response.json().catch(() => ({}))) as { data?: T; errors?: unknown[] };
-    if (!response.ok || body.errors?.length || !body.data) throw errors.unavailable(`the ${service} service could not answer; try again shortly`);
+    const body = (await response.json().catch(() => ({}))) as { data?: T; errors?: { extensions?: { code?: unknown } }[] };
+    // NOT_FOUND is an answer (the nullable field comes back null); anything else means the callee could not answer.
+    const failed = body.errors?.some((error) => error.extensions?.code !== 'NOT_FOUND') ?? false;
+    if (!response.ok || failed || !body.data) throw errors.unavailable(`the ${service} service could not answer; try again shortly`);
     return body.data;
   }
 }

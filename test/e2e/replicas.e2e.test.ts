@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { IDENTITY_MIGRATIONS } from '../../subgraphs/identity/store/identity-store';
 import { startDistributedPlatform, type RunningPlatform } from '../support/platform';
 import { bearer, graphql } from '../support/graphql-client';
 import { signIn, signInAsAdmin, createTenantWithAdmin, PASSWORD } from '../support/scenario';
@@ -22,8 +23,10 @@ const distributed = process.env.LATTICE_TEST_DISTRIBUTED === 'available';
     try {
       const keys = await client.query('SELECT count(*)::int AS n FROM signing_keys');
       const admins = await client.query(`SELECT count(*)::int AS n FROM users WHERE 'platform-admin' = ANY(roles)`);
-      const migrations = await client.query('SELECT count(*)::int AS n FROM lattice_migrations');
-      expect({ keys: keys.rows[0].n, admins: admins.rows[0].n, migrations: migrations.rows[0].n }).toEqual({ keys: 1, admins: 1, migrations: 1 });
+      const migrations = await client.query<{ name: string }>('SELECT name FROM lattice_migrations ORDER BY id');
+      expect({ keys: keys.rows[0].n, admins: admins.rows[0].n }).toEqual({ keys: 1, admins: 1 });
+      // Each migration recorded exactly once, in order, however many replicas raced to apply it.
+      expect(migrations.rows.map((r) => r.name)).toEqual(IDENTITY_MIGRATIONS.map((m) => new m().name));
     } finally {
       await client.end();
     }

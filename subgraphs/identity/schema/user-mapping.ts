@@ -1,5 +1,5 @@
 import type { User } from '../service/user';
-import { tenantReference } from '../../../infrastructure/graphql/entity-references';
+import { departmentReference, organizationReference, tenantReference } from '../../../infrastructure/graphql/entity-references';
 import { UserStatus, UserType } from './user.type';
 
 export function toUserType(user: User): UserType {
@@ -9,6 +9,8 @@ export function toUserType(user: User): UserType {
     displayName: user.displayName,
     status: UserStatus[user.status],
     tenant: tenantReference(user.tenantId),
+    organization: organizationReference(user.organizationId),
+    department: departmentReference(user.departmentId),
     roles: user.roles,
   });
 }

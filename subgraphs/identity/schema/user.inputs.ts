@@ -15,8 +15,18 @@ export class CreateUserInput {
   @Field(() => String, { description: '12 to 128 characters.' })
   password!: string;
 
-  @Field(() => [String], { nullable: true, description: 'Built-in roles: tenant-admin, member (tenant users) or platform-admin (platform users). Defaults to member.' })
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'Built-in roles: tenant-admin, organization-admin, department-admin, member (tenant users) or platform-admin (platform users). Defaults to member.',
+  })
   roles?: string[] | null;
+
+  @Field(() => ID, { nullable: true, description: 'The organization the user belongs to (in the same tenant).' })
+  organizationId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "The user's department; fixes the organization too." })
+  departmentId?: string | null;
 }
 
 @InputType()

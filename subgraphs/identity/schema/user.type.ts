@@ -1,5 +1,5 @@
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { TenantReference } from '../../../infrastructure/graphql/entity-references';
+import { DepartmentReference, OrganizationReference, TenantReference } from '../../../infrastructure/graphql/entity-references';
 import { PageInfo } from '../../../infrastructure/graphql/page-info.type';
 
 export enum UserStatus {
@@ -26,6 +26,12 @@ export class UserType {
 
   @Field(() => TenantReference, { nullable: true })
   tenant!: TenantReference | null;
+
+  @Field(() => OrganizationReference, { nullable: true, description: 'The organization the user belongs to, if any.' })
+  organization!: OrganizationReference | null;
+
+  @Field(() => DepartmentReference, { nullable: true, description: 'The department the user belongs to, if any.' })
+  department!: DepartmentReference | null;
 
   @Field(() => [String])
   roles!: string[];

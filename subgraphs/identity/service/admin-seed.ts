@@ -33,6 +33,8 @@ export async function seedPlatformAdmin(
     await store.insertUser({
       id: uuid7(),
       tenantId: null,
+      organizationId: null,
+      departmentId: null,
       email,
       emailNormalized: normalized,
       displayName: 'Platform Admin',

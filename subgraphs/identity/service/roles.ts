@@ -26,13 +26,17 @@ export const BUILT_IN_ROLES = {
     PERMISSIONS.organizationRead,
     PERMISSIONS.organizationWrite,
   ],
+  // Scoped admins: the same permissions as a tenant admin has for users, narrowed by UserService to their
+  // organization, or to their department's subtree.
+  'organization-admin': [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.userCreate, PERMISSIONS.organizationRead],
+  'department-admin': [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.userCreate, PERMISSIONS.organizationRead],
   member: [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.organizationRead],
 } as const satisfies Record<string, readonly Permission[]>;
 
 export type RoleName = keyof typeof BUILT_IN_ROLES;
 export const ROLE_NAMES = Object.keys(BUILT_IN_ROLES) as RoleName[];
 /** Roles that only make sense inside a tenant, and the one that only makes sense on the platform. */
-export const TENANT_ROLES: readonly RoleName[] = ['tenant-admin', 'member'];
+export const TENANT_ROLES: readonly RoleName[] = ['tenant-admin', 'organization-admin', 'department-admin', 'member'];
 export const PLATFORM_ROLES: readonly RoleName[] = ['platform-admin'];
 
 export function isRoleName(role: string): role is RoleName {

@@ -48,7 +48,13 @@ export class TokenIssuer {
     if (!this.active) throw new Error('token issuer not started');
     const now = Math.floor(Date.now() / 1000);
     const expiresAt = new Date((now + this.accessTokenTtlSeconds) * 1000);
-    const claims: AccessTokenClaims = { tid: user.tenantId, roles: user.roles, perms: permissionsOf(user.roles) };
+    const claims: AccessTokenClaims = {
+      tid: user.tenantId,
+      oid: user.organizationId,
+      did: user.departmentId,
+      roles: user.roles,
+      perms: permissionsOf(user.roles),
+    };
     const accessToken = await new SignJWT({ ...claims })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: this.active.kid, typ: ACCESS_TOKEN.type })
       .setIssuer(ACCESS_TOKEN.issuer)

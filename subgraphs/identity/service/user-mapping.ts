@@ -5,6 +5,8 @@ export function toUser(row: UserEntity): User {
   return {
     id: row.id,
     tenantId: row.tenantId,
+    organizationId: row.organizationId,
+    departmentId: row.departmentId,
     email: row.email,
     displayName: row.displayName,
     status: row.status,

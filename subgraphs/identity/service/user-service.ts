@@ -9,6 +9,7 @@ import { byIdLoader } from '../../../infrastructure/graphql/by-id-loader';
 import { parsePageRequest, toPage, type Page } from '../../../infrastructure/graphql/pagination';
 import type { Logger } from '../../../infrastructure/logging/logger';
 import { DuplicateEmailError, type IdentityStore } from '../store/identity-store';
+import { administeredScope, checkRolePlacement, checkWithinScope, resolvePlacement } from './membership';
 import { hashPassword, validatePassword } from './passwords';
 import type { TenantDirectory } from './tenant-directory';
 import type { User } from './user';
@@ -21,6 +22,8 @@ export interface CreateUserCommand {
   displayName: string;
   password: string;
   roles?: string[] | null;
+  organizationId?: string | null;
+  departmentId?: string | null;
 }
 
 /** Identity use cases about users, for one request. */
@@ -64,7 +67,8 @@ export class UserService {
     requireSignedIn(this.principal);
     const tenantId = args.tenantId ?? this.principal.tenantId;
     requireTenantAccess(this.principal, tenantId, PERMISSIONS.userRead, PERMISSIONS.userReadAny);
-    const rows = await this.store.listUsers(tenantId, page.afterKey, page.limit + 1);
+    const scope = await administeredScope(this.principal, this.tenants);
+    const rows = await this.store.listUsers(tenantId, page.afterKey, page.limit + 1, scope);
     return toPage(rows.map(toUser), page, (u) => u.id, (u) => u);
   }
 
@@ -82,8 +86,11 @@ export class UserService {
       if (!tenant) throw errors.notFound('tenant', tenantId);
       if (tenant.status !== 'ACTIVE') throw errors.forbidden(`tenant ${JSON.stringify(tenant.slug)} is suspended; no users can be added`);
     }
+    const placement = await resolvePlacement(tenantId, input, this.tenants);
+    checkRolePlacement(roles, placement);
+    checkWithinScope(await administeredScope(this.principal, this.tenants), roles, placement);
     const now = new Date();
-    const user: User = { id: uuid7(), tenantId, email, displayName, status: 'ACTIVE', roles, version: 1, createdAt: now };
+    const user: User = { id: uuid7(), tenantId, ...placement, email, displayName, status: 'ACTIVE', roles, version: 1, createdAt: now };
     try {
       await this.store.insertUser({
         ...user,

@@ -2,6 +2,8 @@
 export interface User {
   id: string;
   tenantId: string | null;
+  organizationId: string | null;
+  departmentId: string | null;
   email: string;
   displayName: string;
   status: 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED';

@@ -1,14 +1,18 @@
 import { In, IsNull, type DataSource, type Repository } from 'typeorm';
 import { isUniqueViolation } from '../../../infrastructure/database/postgres-errors';
 import { CreateIdentity1732500000000 } from './migrations/1732500000000-create-identity';
+import { UserMembership1732700000000 } from './migrations/1732700000000-user-membership';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SigningKeyEntity } from './signing-key.entity';
 import { UserEntity } from './user.entity';
 
 export const IDENTITY_ENTITIES = [UserEntity, SigningKeyEntity, RefreshTokenEntity];
-export const IDENTITY_MIGRATIONS = [CreateIdentity1732500000000];
+export const IDENTITY_MIGRATIONS = [CreateIdentity1732500000000, UserMembership1732700000000];
 
 export class DuplicateEmailError extends Error {}
+
+/** Which of a tenant's users a list covers. */
+export type UserScope = { kind: 'tenant' } | { kind: 'organization'; organizationId: string } | { kind: 'departments'; departmentIds: string[] };
 
 /** All SQL the identity subgraph runs. */
 export class IdentityStore {
@@ -30,11 +34,16 @@ export class IdentityStore {
     return this.users.findOneBy({ tenantId: tenantId ?? IsNull(), emailNormalized });
   }
 
-  /** Keyset page of one tenant's users (or platform users when tenantId is null), ordered by id. */
-  listUsers(tenantId: string | null, afterId: string | null, limit: number): Promise<UserEntity[]> {
+  /**
+   * Keyset page of one tenant's users (or platform users when tenantId is null), ordered by id, optionally
+   * narrowed to one organization or to a set of departments.
+   */
+  listUsers(tenantId: string | null, afterId: string | null, limit: number, within: UserScope = { kind: 'tenant' }): Promise<UserEntity[]> {
     const query = this.users.createQueryBuilder('u').orderBy('u.id', 'ASC').take(limit);
     if (tenantId === null) query.where('u.tenant_id IS NULL');
     else query.where('u.tenant_id = :tenantId', { tenantId });
+    if (within.kind === 'organization') query.andWhere('u.organization_id = :organizationId', { organizationId: within.organizationId });
+    if (within.kind === 'departments') query.andWhere('u.department_id = ANY(:departmentIds)', { departmentIds: within.departmentIds });
     if (afterId) query.andWhere('u.id > :afterId', { afterId });
     return query.getMany();
   }

@@ -11,6 +11,12 @@ export class UserEntity {
   @Column({ name: 'tenant_id', type: 'uuid', nullable: true })
   tenantId!: string | null;
 
+  @Column({ name: 'organization_id', type: 'uuid', nullable: true })
+  organizationId!: string | null;
+
+  @Column({ name: 'department_id', type: 'uuid', nullable: true })
+  departmentId!: string | null;
+
   @Column({ type: 'text' })
   email!: string;
 

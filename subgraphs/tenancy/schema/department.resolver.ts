@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { TenancyContext } from '../tenancy-context';
@@ -11,6 +11,11 @@ export class DepartmentResolver {
   @Query(() => DepartmentConnection, { description: 'Departments of one organization, oldest first.' })
   async departments(@Ctx() ctx: TenancyContext, @Args(() => DepartmentsArgs) args: DepartmentsArgs): Promise<DepartmentConnection> {
     return mapPage(await ctx.departments.list(args), toDepartmentType);
+  }
+
+  @Query(() => DepartmentType, { nullable: true, description: 'One department; NOT_FOUND when it does not exist or is not yours.' })
+  async department(@Ctx() ctx: TenancyContext, @Arg('id', () => ID) id: string): Promise<DepartmentType> {
+    return toDepartmentType(await ctx.departments.find(id));
   }
 
   @Mutation(() => DepartmentType)
@@ -36,6 +41,11 @@ export class DepartmentResolver {
   @FieldResolver(() => DepartmentType, { nullable: true })
   async parent(@Root() department: DepartmentType, @Ctx() ctx: TenancyContext): Promise<DepartmentType | null> {
     return department.parentId ? toDepartmentType(await ctx.departments.find(department.parentId)) : null;
+  }
+
+  @FieldResolver(() => DepartmentConnection, { description: 'Active departments below this one, at any depth.' })
+  async descendants(@Root() department: DepartmentType, @Ctx() ctx: TenancyContext, @Args(() => PageArgs) args: PageArgs): Promise<DepartmentConnection> {
+    return mapPage(await ctx.departments.descendants(department.id, args), toDepartmentType);
   }
 
   @FieldResolver(() => DepartmentConnection, { description: 'Active direct children.' })

@@ -38,6 +38,14 @@ export class DepartmentService {
     return toPage(rows, page, (d) => d.id, (d) => d);
   }
 
+  /** Every active department below this one, at any depth. */
+  async descendants(ancestorId: string, args: { first?: number | null; after?: string | null }): Promise<Page<Department>> {
+    const page = parsePageRequest(args.first, args.after);
+    await this.find(ancestorId);
+    const rows = await this.store.listDepartments({ ancestorId }, page.afterKey, page.limit + 1, false);
+    return toPage(rows, page, (d) => d.id, (d) => d);
+  }
+
   /** Active direct children of a department the caller can already see. */
   async children(parentId: string, args: { first?: number | null; after?: string | null }): Promise<Page<Department>> {
     const page = parsePageRequest(args.first, args.after);

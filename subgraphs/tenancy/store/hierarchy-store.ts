@@ -121,15 +121,20 @@ export class HierarchyStore {
   }
 
   async listDepartments(
-    scope: { organizationId: string } | { parentId: string },
+    scope: { organizationId: string } | { parentId: string } | { ancestorId: string },
     afterId: string | null,
     limit: number,
     includeArchived: boolean,
   ): Promise<Department[]> {
-    const [column, value] = 'organizationId' in scope ? ['organization_id', scope.organizationId] : ['parent_id', scope.parentId];
+    const [condition, value] =
+      'organizationId' in scope
+        ? ['organization_id = $1', scope.organizationId]
+        : 'parentId' in scope
+          ? ['parent_id = $1', scope.parentId]
+          : ['$1 = ANY(path)', scope.ancestorId];
     const rows: DepartmentRow[] = await this.dataSource.query(
       `SELECT ${DEPT_COLUMNS} FROM departments
-        WHERE ${column} = $1 AND ($2::uuid IS NULL OR id > $2) AND ($3 OR archived_at IS NULL)
+        WHERE ${condition} AND ($2::uuid IS NULL OR id > $2) AND ($3 OR archived_at IS NULL)
         ORDER BY id LIMIT $4`,
       [value, afterId, includeArchived, limit],
     );
