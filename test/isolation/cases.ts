@@ -1,0 +1,158 @@
+import { codesOf, type GraphQLResponse } from '../support/graphql-client';
+import { PASSWORD } from '../support/scenario';
+
+export interface World {
+  a: { tenantId: string; slug: string; organizationId: string; departmentId: string };
+  b: { tenantId: string; slug: string; organizationId: string; departmentId: string; childDepartmentId: string; adminEmail: string };
+  attackers: Attacker[];
+}
+
+export interface Attacker {
+  name: string;
+  email: string;
+  token: string;
+  /** Holds organization:write in A: such an attacker gets past the permission check and must meet NOT_FOUND. */
+  writesOrganizations: boolean;
+}
+
+export interface Attempt {
+  name: string;
+  query: string;
+  variables?: Record<string, unknown>;
+  /** true when the response is what isolation demands, otherwise what was wrong. */
+  expect: (response: GraphQLResponse, world: World) => true | string;
+}
+
+const refusedWith =
+  (code: 'FORBIDDEN' | 'NOT_FOUND' | 'UNAUTHENTICATED') =>
+  (response: GraphQLResponse): true | string => {
+    const codes = codesOf(response);
+    if (codes.length !== 1 || codes[0] !== code) return `expected ${code}`;
+    const data = response.data;
+    if (data && Object.values(data).some((v) => v !== null)) return 'data returned beside the refusal';
+    return true;
+  };
+
+/** A list answer that mentions none of tenant B's ids or slug. */
+const mentionsNothingOfB = (response: GraphQLResponse, world: World): true | string => {
+  if (response.errors?.length) return `unexpected errors ${JSON.stringify(codesOf(response))}`;
+  const text = JSON.stringify(response.data);
+  const leaked = [world.b.tenantId, world.b.slug, world.b.organizationId, world.b.departmentId, world.b.childDepartmentId, world.b.adminEmail].filter((v) => text.includes(v));
+  return leaked.length === 0 ? true : `leaked ${leaked.join(', ')}`;
+};
+
+const FORBIDDEN = refusedWith('FORBIDDEN');
+const NOT_FOUND = refusedWith('NOT_FOUND');
+
+type CaseFactory = (world: World, attacker: Attacker) => Attempt[];
+
+/**
+ * One entry per root operation of the supergraph (the suite fails when one is missing). Each lists how a user of
+ * tenant A could try to reach tenant B through it: by id, by list, or through a nested field.
+ */
+export const ISOLATION_CASES: Record<string, CaseFactory> = {
+  'Query.me': () => [
+    {
+      name: 'nested tenant and organization fields stay in A',
+      query: '{ me { id tenant { id organizations(first: 100) { edges { node { id departments { edges { node { id } } } } } } } } }',
+      expect: mentionsNothingOfB,
+    },
+  ],
+  'Query.users': (w) => [
+    { name: 'by tenant id', query: 'query($t: ID) { users(tenantId: $t) { edges { node { id } } } }', variables: { t: w.b.tenantId }, expect: FORBIDDEN },
+    { name: 'own list', query: '{ users(first: 100) { edges { node { id email organization { id } department { id } } } } }', expect: mentionsNothingOfB },
+  ],
+  'Query.tenant': (w) => [
+    { name: 'by id', query: 'query($id: ID) { tenant(id: $id) { id name } }', variables: { id: w.b.tenantId }, expect: FORBIDDEN },
+    { name: 'by slug', query: 'query($s: String) { tenant(slug: $s) { id name } }', variables: { s: w.b.slug }, expect: FORBIDDEN },
+  ],
+  'Query.tenants': () => [{ name: 'list', query: '{ tenants(first: 100) { edges { node { id slug } } } }', expect: mentionsNothingOfB }],
+  'Query.auditEvents': (w) => [
+    { name: 'by tenant id', query: 'query($t: ID) { auditEvents(tenantId: $t) { edges { node { id } } } }', variables: { t: w.b.tenantId }, expect: FORBIDDEN },
+  ],
+  'Query.organizations': (w) => [
+    { name: 'by tenant id', query: 'query($t: ID) { organizations(tenantId: $t) { edges { node { id } } } }', variables: { t: w.b.tenantId }, expect: FORBIDDEN },
+    { name: 'own list', query: '{ organizations(first: 100, includeArchived: true) { edges { node { id } } } }', expect: mentionsNothingOfB },
+  ],
+  'Query.organization': (w) => [
+    { name: 'by id', query: 'query($id: ID!) { organization(id: $id) { id name } }', variables: { id: w.b.organizationId }, expect: NOT_FOUND },
+  ],
+  'Query.departments': (w) => [
+    { name: 'by organization id', query: 'query($o: ID!) { departments(organizationId: $o) { edges { node { id } } } }', variables: { o: w.b.organizationId }, expect: NOT_FOUND },
+  ],
+  'Query.department': (w) => [
+    { name: 'by id', query: 'query($id: ID!) { department(id: $id) { id } }', variables: { id: w.b.departmentId }, expect: NOT_FOUND },
+    { name: 'nested descendants', query: 'query($id: ID!) { department(id: $id) { descendants { edges { node { id } } } } }', variables: { id: w.b.departmentId }, expect: NOT_FOUND },
+  ],
+  'Mutation.signIn': (w, attacker) => [
+    {
+      name: 'own credentials against tenant B',
+      query: 'mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }',
+      variables: { i: { email: attacker.email, password: PASSWORD, tenantSlug: w.b.slug } },
+      expect: refusedWith('UNAUTHENTICATED'),
+    },
+  ],
+  'Mutation.createUser': (w) => [
+    {
+      name: 'in tenant B',
+      query: 'mutation($i: CreateUserInput!) { createUser(input: $i) { id } }',
+      variables: { i: { tenantId: w.b.tenantId, email: 'intruder@example.test', displayName: 'I', password: PASSWORD } },
+      expect: FORBIDDEN,
+    },
+    {
+      name: "in A but placed in B's department",
+      query: 'mutation($i: CreateUserInput!) { createUser(input: $i) { id } }',
+      variables: { i: { tenantId: w.a.tenantId, email: 'placed@example.test', displayName: 'P', password: PASSWORD, departmentId: w.b.departmentId } },
+      expect: NOT_FOUND,
+    },
+  ],
+  'Mutation.createTenant': () => [
+    { name: 'any tenant', query: 'mutation { createTenant(input: {slug: "isolation-probe", name: "P"}) { id } }', expect: FORBIDDEN },
+  ],
+  'Mutation.suspendTenant': (w) => [
+    { name: 'tenant B', query: 'mutation($i: SuspendTenantInput!) { suspendTenant(input: $i) { id } }', variables: { i: { id: w.b.tenantId, reason: 'probe' } }, expect: FORBIDDEN },
+  ],
+  'Mutation.reactivateTenant': (w) => [
+    { name: 'tenant B', query: 'mutation($i: ReactivateTenantInput!) { reactivateTenant(input: $i) { id } }', variables: { i: { id: w.b.tenantId } }, expect: FORBIDDEN },
+  ],
+  'Mutation.createOrganization': (w) => [
+    { name: 'in tenant B', query: 'mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }', variables: { i: { name: 'Probe', tenantId: w.b.tenantId } }, expect: FORBIDDEN },
+  ],
+  'Mutation.renameOrganization': (w) => [
+    {
+      name: 'B organization',
+      query: 'mutation($i: RenameOrganizationInput!) { renameOrganization(input: $i) { id } }',
+      variables: { i: { id: w.b.organizationId, name: 'Taken', expectedVersion: 1 } },
+      expect: NOT_FOUND,
+    },
+  ],
+  'Mutation.archiveOrganization': (w) => [
+    { name: 'B organization', query: 'mutation($i: ArchiveOrganizationInput!) { archiveOrganization(input: $i) { id } }', variables: { i: { id: w.b.organizationId } }, expect: NOT_FOUND },
+  ],
+  'Mutation.createDepartment': (w, attacker) => [
+    {
+      name: 'in B organization',
+      query: 'mutation($i: CreateDepartmentInput!) { createDepartment(input: $i) { id } }',
+      variables: { i: { organizationId: w.b.organizationId, name: 'Probe' } },
+      expect: NOT_FOUND,
+    },
+    {
+      name: "in A's organization under B's department",
+      query: 'mutation($i: CreateDepartmentInput!) { createDepartment(input: $i) { id } }',
+      variables: { i: { organizationId: w.a.organizationId, name: 'Probe', parentId: w.b.departmentId } },
+      expect: attacker.writesOrganizations ? NOT_FOUND : FORBIDDEN,
+    },
+  ],
+  'Mutation.moveDepartment': (w, attacker) => [
+    { name: 'B department', query: 'mutation($i: MoveDepartmentInput!) { moveDepartment(input: $i) { id } }', variables: { i: { id: w.b.childDepartmentId, parentId: null } }, expect: NOT_FOUND },
+    {
+      name: "A department under B's",
+      query: 'mutation($i: MoveDepartmentInput!) { moveDepartment(input: $i) { id } }',
+      variables: { i: { id: w.a.departmentId, parentId: w.b.departmentId } },
+      expect: attacker.writesOrganizations ? NOT_FOUND : FORBIDDEN,
+    },
+  ],
+  'Mutation.archiveDepartment': (w) => [
+    { name: 'B department', query: 'mutation($i: ArchiveDepartmentInput!) { archiveDepartment(input: $i) { id } }', variables: { i: { id: w.b.departmentId } }, expect: NOT_FOUND },
+  ],
+};
