@@ -6,6 +6,8 @@ import { projectRoot } from '../infrastructure/config/project-root';
 
 export interface BenchPlatform {
   graphqlUrl: string;
+  /** Hands every JSON log line whose msg is `msg` to `handler`, from now on. */
+  onLog(msg: string, handler: (line: Record<string, unknown>) => void): void;
   stop(): Promise<void>;
 }
 
@@ -19,18 +21,26 @@ export async function startBenchPlatform(env: Record<string, string>): Promise<B
     env: { PATH: process.env.PATH ?? '', LATTICE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const handlers = new Map<string, ((line: Record<string, unknown>) => void)[]>();
+  let pending = '';
+  // Only complete lines whose msg someone asked for are parsed; the rest are dropped as they arrive.
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    for (const text of lines) {
+      const msg = /"msg":"((?:[^"\\]|\\.)*)"/.exec(text)?.[1];
+      const wanted = msg === undefined ? undefined : handlers.get(msg);
+      if (wanted) for (const handler of wanted) handler(JSON.parse(text) as Record<string, unknown>);
+    }
+  });
+  const onLog = (msg: string, handler: (line: Record<string, unknown>) => void) => handlers.set(msg, [...(handlers.get(msg) ?? []), handler]);
   const graphqlUrl = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      // Keep only the tail: the ready line is all we need, and request logs would otherwise pile up.
-      buffered = (buffered + chunk.toString()).slice(-4096);
-      const match = /"url":"([^"]+\/graphql)","msg":"Lattice gateway ready"/.exec(buffered);
-      if (match) resolve(match[1]!);
-    });
+    onLog('Lattice gateway ready', (line) => resolve(String(line.url)));
     child.once('exit', (code) => reject(new Error(`platform exited with ${code} before it was ready`)));
   });
   return {
     graphqlUrl,
+    onLog,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -1,3 +1,4 @@
+import { benchEffectiveConfiguration } from './configuration-scenario';
 import { startBenchPlatform } from './platform-process';
 import { summary, timed } from './stats';
 
@@ -20,7 +21,8 @@ async function call(url: string, query: string, variables: Record<string, unknow
 const SIGN_IN = 'mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }';
 
 async function main(): Promise<void> {
-  const platform = await startBenchPlatform({ LATTICE_ADMIN_EMAIL: ADMIN_EMAIL, LATTICE_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  // debug: tenancy logs the database round trips of each configuration resolution, which the bench reads.
+  const platform = await startBenchPlatform({ LATTICE_ADMIN_EMAIL: ADMIN_EMAIL, LATTICE_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'debug' });
   try {
     const token = (await call(platform.graphqlUrl, SIGN_IN, { i: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })).data?.signIn?.accessToken;
     if (!token) throw new Error('bench could not sign in');
@@ -43,6 +45,8 @@ async function main(): Promise<void> {
     const federated: number[] = [];
     for (let i = 0; i < 300; i++) federated.push(await timed(() => call(platform.graphqlUrl, '{ me { email roles tenant { id } } }', {}, token)));
     console.log(`me through the gateway (sequential)  ${JSON.stringify(summary(federated))}`);
+
+    await benchEffectiveConfiguration(platform, token);
   } finally {
     await platform.stop();
   }

@@ -18,6 +18,10 @@ export const PERMISSIONS = {
   organizationReadAny: 'organization:read:any',
   organizationWrite: 'organization:write',
   organizationWriteAny: 'organization:write:any',
+  /** Scoped configuration: read effective values in your tenant; write them there; write GLOBAL ones and any tenant's. */
+  configRead: 'config:read',
+  configWrite: 'config:write',
+  configWriteAny: 'config:write:any',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];

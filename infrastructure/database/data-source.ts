@@ -1,5 +1,6 @@
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import type { Logger } from '../logging/logger';
+import { QueryCounter } from './query-counter';
 
 const MIGRATION_LOCK = 'lattice.migrations';
 
@@ -27,6 +28,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     migrationsRun: false,
     synchronize: false,
     logging: false,
+    // Counts statements (see queryCounterOf); it logs nothing, as logging: false asks.
+    logger: new QueryCounter(),
     extra: { max: options.poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 },
   });
   await dataSource.initialize();

@@ -1,4 +1,5 @@
 import type { SubgraphContextBase } from '../../infrastructure/graphql/subgraph-server';
+import type { ConfigurationService } from './service/configuration-service';
 import type { DepartmentService } from './service/department-service';
 import type { OrganizationService } from './service/organization-service';
 import type { TenantService } from './service/tenant-service';
@@ -7,4 +8,5 @@ export interface TenancyContext extends SubgraphContextBase {
   tenants: TenantService;
   organizations: OrganizationService;
   departments: DepartmentService;
+  configuration: ConfigurationService;
 }

@@ -1,22 +1,29 @@
+import { queryCounterOf } from '../../infrastructure/database/query-counter';
 import { buildFederatedSchema } from '../../infrastructure/graphql/federated-schema';
 import { databaseModule, postgresModule } from '../../infrastructure/modules/database-modules';
 import { subgraphModule } from '../../infrastructure/modules/subgraph-module';
 import type { InfrastructureModule } from '../../infrastructure/lifecycle';
+import { ConfigurationResolver } from './schema/configuration.resolver';
 import { DepartmentResolver } from './schema/department.resolver';
 import { toDepartmentType, toOrganizationType } from './schema/hierarchy-mapping';
 import { OrganizationResolver, TenantOrganizationsResolver } from './schema/organization.resolver';
 import { TenantResolver } from './schema/tenant.resolver';
 import { toTenantType } from './schema/tenant-mapping';
+import { CONFIGURATION_EVENTS, ConfigurationCache } from './service/configuration-cache';
+import { ConfigurationScopes } from './service/configuration-scopes';
+import { ConfigurationService } from './service/configuration-service';
 import { DepartmentService } from './service/department-service';
 import { OrganizationService } from './service/organization-service';
 import { TenancyEvents } from './service/tenancy-events';
+import { ScopeAncestry } from './service/scope-ancestry';
 import { TenantService } from './service/tenant-service';
+import { ConfigurationStore } from './store/configuration-store';
 import { HierarchyStore } from './store/hierarchy-store';
 import { TENANCY_ENTITIES, TENANCY_MIGRATIONS, TenantStore } from './store/tenant-store';
 import type { TenancyContext } from './tenancy-context';
 
 export function buildTenancySchema() {
-  return buildFederatedSchema([TenantResolver, TenantOrganizationsResolver, OrganizationResolver, DepartmentResolver], {
+  return buildFederatedSchema([TenantResolver, TenantOrganizationsResolver, OrganizationResolver, DepartmentResolver, ConfigurationResolver], {
     Tenant: {
       __resolveReference: async (reference: Record<string, unknown>, ctx: TenancyContext) => {
         const tenant = await ctx.tenants.resolveReference(String(reference.id));
@@ -42,16 +49,37 @@ export function tenancyModules(): InfrastructureModule[] {
     subgraphModule({
       name: 'tenancy',
       buildSchema: buildTenancySchema,
-      start: async ({ dataSource, bus }) => ({ store: new TenantStore(dataSource), hierarchy: new HierarchyStore(dataSource), bus }),
+      start: async ({ dataSource, bus }) => {
+        // Shared by every request of this replica; configuration events from any replica keep the cache honest.
+        const configuration = {
+          store: new ConfigurationStore(dataSource),
+          cache: new ConfigurationCache(),
+          ancestry: new ScopeAncestry(),
+          queries: queryCounterOf(dataSource),
+        };
+        const unsubscribe = await bus.subscribe(CONFIGURATION_EVENTS, (event) => configuration.cache.apply(event));
+        return { store: new TenantStore(dataSource), hierarchy: new HierarchyStore(dataSource), bus, configuration, unsubscribe };
+      },
+      stop: (services) => services.unsubscribe(),
       createContext: (services, request, logger): TenancyContext => {
         const events = new TenancyEvents(services.bus, request, logger);
+        const tenants = new TenantService(services.store, events, request, logger);
         const organizations = new OrganizationService(services.hierarchy, events, request);
+        const departments = new DepartmentService(services.hierarchy, organizations, events, request);
+        const { ancestry, ...configuration } = services.configuration;
         return {
           request,
           logger,
-          tenants: new TenantService(services.store, events, request, logger),
+          tenants,
           organizations,
-          departments: new DepartmentService(services.hierarchy, organizations, events, request),
+          departments,
+          configuration: new ConfigurationService({
+            ...configuration,
+            scopes: new ConfigurationScopes(request.principal, ancestry, { tenants, organizations, departments }),
+            events,
+            request,
+            logger,
+          }),
         };
       },
     }),

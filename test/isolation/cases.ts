@@ -155,4 +155,25 @@ export const ISOLATION_CASES: Record<string, CaseFactory> = {
   'Mutation.archiveDepartment': (w) => [
     { name: 'B department', query: 'mutation($i: ArchiveDepartmentInput!) { archiveDepartment(input: $i) { id } }', variables: { i: { id: w.b.departmentId } }, expect: NOT_FOUND },
   ],
+  'Query.effectiveConfiguration': (w) => [
+    { name: 'by department id', query: 'query($d: ID) { effectiveConfiguration(key: "probe", departmentId: $d) { value } }', variables: { d: w.b.departmentId }, expect: NOT_FOUND },
+    { name: 'by organization id', query: 'query($o: ID) { effectiveConfiguration(key: "probe", organizationId: $o) { value } }', variables: { o: w.b.organizationId }, expect: NOT_FOUND },
+    { name: 'by tenant id', query: 'query($t: ID) { effectiveConfiguration(key: "probe", tenantId: $t) { value } }', variables: { t: w.b.tenantId }, expect: FORBIDDEN },
+  ],
+  'Query.configuration': (w) => [
+    { name: 'B department', query: 'query($s: ConfigurationScopeInput!) { configuration(scope: $s, key: "probe") { value } }', variables: { s: { level: 'DEPARTMENT', id: w.b.departmentId } }, expect: NOT_FOUND },
+    { name: 'B organization', query: 'query($s: ConfigurationScopeInput!) { configuration(scope: $s, key: "probe") { value } }', variables: { s: { level: 'ORGANIZATION', id: w.b.organizationId } }, expect: NOT_FOUND },
+    { name: 'tenant B', query: 'query($s: ConfigurationScopeInput!) { configuration(scope: $s, key: "probe") { value } }', variables: { s: { level: 'TENANT', id: w.b.tenantId } }, expect: FORBIDDEN },
+  ],
+  'Mutation.setConfiguration': (w) => [
+    { name: 'B department', query: 'mutation($i: SetConfigurationInput!) { setConfiguration(input: $i) { version } }', variables: { i: { scope: { level: 'DEPARTMENT', id: w.b.departmentId }, key: 'probe', value: 1 } }, expect: NOT_FOUND },
+    { name: 'B organization', query: 'mutation($i: SetConfigurationInput!) { setConfiguration(input: $i) { version } }', variables: { i: { scope: { level: 'ORGANIZATION', id: w.b.organizationId }, key: 'probe', value: 1 } }, expect: NOT_FOUND },
+    { name: 'tenant B', query: 'mutation($i: SetConfigurationInput!) { setConfiguration(input: $i) { version } }', variables: { i: { scope: { level: 'TENANT', id: w.b.tenantId }, key: 'probe', value: 1 } }, expect: FORBIDDEN },
+    { name: 'GLOBAL', query: 'mutation($i: SetConfigurationInput!) { setConfiguration(input: $i) { version } }', variables: { i: { scope: { level: 'GLOBAL' }, key: 'probe', value: 1 } }, expect: FORBIDDEN },
+  ],
+  'Mutation.deleteConfiguration': (w) => [
+    { name: 'B department', query: 'mutation($i: DeleteConfigurationInput!) { deleteConfiguration(input: $i) }', variables: { i: { scope: { level: 'DEPARTMENT', id: w.b.departmentId }, key: 'probe' } }, expect: NOT_FOUND },
+    { name: 'B organization', query: 'mutation($i: DeleteConfigurationInput!) { deleteConfiguration(input: $i) }', variables: { i: { scope: { level: 'ORGANIZATION', id: w.b.organizationId }, key: 'probe' } }, expect: NOT_FOUND },
+    { name: 'tenant B', query: 'mutation($i: DeleteConfigurationInput!) { deleteConfiguration(input: $i) }', variables: { i: { scope: { level: 'TENANT', id: w.b.tenantId }, key: 'probe' } }, expect: FORBIDDEN },
+  ],
 };

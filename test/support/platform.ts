@@ -24,6 +24,8 @@ export interface RunningPlatform {
   databaseUrls?: Record<SubgraphName, string>;
   /** Base URLs of extra identity replicas (distributed mode, when asked for). */
   identityReplicas?: string[];
+  /** Base URLs of extra tenancy replicas, reachable only directly: the gateway routes to the first tenancy (distributed mode, when asked for). */
+  tenancyReplicas?: string[];
   /** GraphQL URLs of extra gateway replicas sharing the same subgraphs and Redis (distributed mode, when asked for). */
   extraGateways?: string[];
   processes: ServiceProcess[];
@@ -92,7 +94,9 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
 }
 
 /** `npm run start:<service>` for each service, on real PostgreSQL (one database each) and Redis. */
-export async function startDistributedPlatform(options: { extraIdentityReplicas?: number; extraGateways?: number } = {}): Promise<RunningPlatform> {
+export async function startDistributedPlatform(
+  options: { extraIdentityReplicas?: number; extraTenancyReplicas?: number; extraGateways?: number } = {},
+): Promise<RunningPlatform> {
   const infra = await testInfrastructure();
   if (!infra.available) throw new Error(infra.reason);
   const databases: TestDatabases<SubgraphName> = await createTestDatabases(infra.postgresUrl, SUBGRAPHS);
@@ -120,6 +124,7 @@ export async function startDistributedPlatform(options: { extraIdentityReplicas?
   });
   // Extra identity replicas share the identity database and start at the same moment as the first one.
   const replicaPorts = await Promise.all(Array.from({ length: options.extraIdentityReplicas ?? 0 }, () => freePort()));
+  const tenancyReplicaPorts = await Promise.all(Array.from({ length: options.extraTenancyReplicas ?? 0 }, () => freePort()));
   // Extra gateways are further replicas of the one public entry point, each on its own port.
   const gatewayPorts = await Promise.all(Array.from({ length: options.extraGateways ?? 0 }, () => freePort()));
   const launch = async (): Promise<RunningPlatform> => {
@@ -128,6 +133,7 @@ export async function startDistributedPlatform(options: { extraIdentityReplicas?
       startProcess('subgraphs/audit/main.js', env),
       startProcess('subgraphs/identity/main.js', env),
       ...replicaPorts.map((port) => startProcess('subgraphs/identity/main.js', { ...env, IDENTITY_PORT: String(port) })),
+      ...tenancyReplicaPorts.map((port) => startProcess('subgraphs/tenancy/main.js', { ...env, TENANCY_PORT: String(port) })),
       startProcess('gateway/main.js', env),
       ...gatewayPorts.map((port) => startProcess('gateway/main.js', { ...env, PORT: String(port) })),
     ];
@@ -153,6 +159,7 @@ export async function startDistributedPlatform(options: { extraIdentityReplicas?
       contextSecret,
       databaseUrls: databases.urls,
       identityReplicas: replicaPorts.map((port) => `http://127.0.0.1:${port}`),
+      tenancyReplicas: tenancyReplicaPorts.map((port) => `http://127.0.0.1:${port}`),
       extraGateways: gatewayPorts.map((port) => `http://127.0.0.1:${port}/graphql`),
       processes,
       stop: stopAll,

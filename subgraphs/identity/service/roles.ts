@@ -17,6 +17,9 @@ export const BUILT_IN_ROLES = {
     PERMISSIONS.organizationReadAny,
     PERMISSIONS.organizationWrite,
     PERMISSIONS.organizationWriteAny,
+    PERMISSIONS.configRead,
+    PERMISSIONS.configWrite,
+    PERMISSIONS.configWriteAny,
   ],
   'tenant-admin': [
     PERMISSIONS.tenantRead,
@@ -25,12 +28,14 @@ export const BUILT_IN_ROLES = {
     PERMISSIONS.auditRead,
     PERMISSIONS.organizationRead,
     PERMISSIONS.organizationWrite,
+    PERMISSIONS.configRead,
+    PERMISSIONS.configWrite,
   ],
   // Scoped admins: the same permissions as a tenant admin has for users, narrowed by UserService to their
   // organization, or to their department's subtree.
-  'organization-admin': [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.userCreate, PERMISSIONS.organizationRead],
-  'department-admin': [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.userCreate, PERMISSIONS.organizationRead],
-  member: [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.organizationRead],
+  'organization-admin': [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.userCreate, PERMISSIONS.organizationRead, PERMISSIONS.configRead],
+  'department-admin': [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.userCreate, PERMISSIONS.organizationRead, PERMISSIONS.configRead],
+  member: [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.organizationRead, PERMISSIONS.configRead],
 } as const satisfies Record<string, readonly Permission[]>;
 
 export type RoleName = keyof typeof BUILT_IN_ROLES;

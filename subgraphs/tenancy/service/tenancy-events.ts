@@ -14,7 +14,7 @@ export class TenancyEvents {
   // Until the transactional outbox lands (events issue), publishing happens after commit and a crash in between loses the event.
   async publish(
     type: string,
-    aggregate: { type: string; id: string; version: number; tenantId: string },
+    aggregate: { type: string; id: string; version: number; tenantId: string | null },
     data: Record<string, unknown>,
   ): Promise<void> {
     // The change is already committed: a failure here is logged loudly but must not turn a success into an error.

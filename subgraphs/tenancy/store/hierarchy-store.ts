@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../../infrastructure/database/postgres-errors';
+import { returningRows } from '../../../infrastructure/database/returning-rows';
 import type { Department, Organization } from '../service/hierarchy';
 
 export class DuplicateNameError extends Error {}
@@ -43,12 +44,6 @@ const toDepartment = (r: DepartmentRow): Department => ({
   path: r.path,
 });
 
-/** TypeORM answers an UPDATE … RETURNING with [rows, affectedCount] on PostgreSQL, a SELECT with rows. */
-async function returning<R>(manager: EntityManager, sql: string, parameters: unknown[]): Promise<R[]> {
-  const result = await manager.query<R[] | [R[], number]>(sql, parameters);
-  return Array.isArray(result[0]) ? result[0] : (result as R[]);
-}
-
 const ORG_COLUMNS = 'id, tenant_id, name, archived_at, version, created_at';
 const DEPT_COLUMNS = `${ORG_COLUMNS}, organization_id, parent_id, path`;
 
@@ -85,7 +80,7 @@ export class HierarchyStore {
 
   async renameOrganization(id: string, name: string, expectedVersion: number): Promise<Organization> {
     const rows = await this.unique(() =>
-      returning<OrganizationRow>(
+      returningRows<OrganizationRow>(
         this.dataSource.manager,
         `UPDATE organizations SET name = $2, version = version + 1, updated_at = now()
           WHERE id = $1 AND version = $3 RETURNING ${ORG_COLUMNS}`,
@@ -99,7 +94,7 @@ export class HierarchyStore {
   /** Archives the organization and every active department in it, atomically. */
   async archiveOrganization(id: string, expectedVersion: number | null): Promise<Organization> {
     return this.dataSource.transaction(async (manager) => {
-      const rows = await returning<OrganizationRow>(
+      const rows = await returningRows<OrganizationRow>(
         manager,
         `UPDATE organizations SET archived_at = now(), version = version + 1, updated_at = now()
           WHERE id = $1 AND archived_at IS NULL AND ($2::int IS NULL OR version = $2) RETURNING ${ORG_COLUMNS}`,
@@ -189,7 +184,7 @@ export class HierarchyStore {
         `UPDATE departments SET path = $2::uuid[] || path[array_position(path, $1::uuid):], updated_at = now() WHERE $1 = ANY(path)`,
         [id, prefix],
       );
-      const rows = await returning<DepartmentRow>(
+      const rows = await returningRows<DepartmentRow>(
         manager,
         `UPDATE departments SET parent_id = $2, path = $3::uuid[], version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${DEPT_COLUMNS}`,
         [id, newParentId, prefix],
@@ -204,7 +199,7 @@ export class HierarchyStore {
   /** Archives a department and its whole subtree, atomically. */
   async archiveDepartment(id: string, expectedVersion: number | null): Promise<Department> {
     return this.dataSource.transaction(async (manager) => {
-      const rows = await returning<DepartmentRow>(
+      const rows = await returningRows<DepartmentRow>(
         manager,
         `UPDATE departments SET archived_at = now(), version = version + 1, updated_at = now()
           WHERE id = $1 AND archived_at IS NULL AND ($2::int IS NULL OR version = $2) RETURNING ${DEPT_COLUMNS}`,

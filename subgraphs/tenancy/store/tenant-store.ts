@@ -1,14 +1,16 @@
 import { In, type DataSource, type Repository } from 'typeorm';
 import { isUniqueViolation } from '../../../infrastructure/database/postgres-errors';
+import { ConfigurationEntryEntity } from './configuration-entry.entity';
 import { DepartmentEntity } from './department.entity';
 import { CreateHierarchy1732700000000 } from './migrations/1732700000000-create-hierarchy';
+import { CreateConfiguration1732800000000 } from './migrations/1732800000000-create-configuration';
 import { OrganizationEntity } from './organization.entity';
 import { TenantEntity, type TenantStatusValue } from './tenant.entity';
 import { CreateTenants1732500000000 } from './migrations/1732500000000-create-tenants';
 import { TenantSuspension1732600000000 } from './migrations/1732600000000-tenant-suspension';
 
-export const TENANCY_ENTITIES = [TenantEntity, OrganizationEntity, DepartmentEntity];
-export const TENANCY_MIGRATIONS = [CreateTenants1732500000000, TenantSuspension1732600000000, CreateHierarchy1732700000000];
+export const TENANCY_ENTITIES = [TenantEntity, OrganizationEntity, DepartmentEntity, ConfigurationEntryEntity];
+export const TENANCY_MIGRATIONS = [CreateTenants1732500000000, TenantSuspension1732600000000, CreateHierarchy1732700000000, CreateConfiguration1732800000000];
 
 export class DuplicateSlugError extends Error {}
 

@@ -1,0 +1,33 @@
+import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { TenancyContext } from '../tenancy-context';
+import { toConfigurationEntryType, toEffectiveConfigurationType } from './configuration-mapping';
+import { ConfigurationArgs, DeleteConfigurationInput, EffectiveConfigurationArgs, SetConfigurationInput } from './configuration.inputs';
+import { ConfigurationEntryType, EffectiveConfigurationType } from './configuration.type';
+
+@Resolver()
+export class ConfigurationResolver {
+  @Query(() => EffectiveConfigurationType, {
+    nullable: true,
+    description: 'The value of a key that applies to a department, organization or tenant: department > organization > tenant > GLOBAL. Null when no level sets it.',
+  })
+  async effectiveConfiguration(@Ctx() ctx: TenancyContext, @Args(() => EffectiveConfigurationArgs) args: EffectiveConfigurationArgs): Promise<EffectiveConfigurationType | null> {
+    const effective = await ctx.configuration.effective(args);
+    return effective ? toEffectiveConfigurationType(effective) : null;
+  }
+
+  @Query(() => ConfigurationEntryType, { nullable: true, description: 'What is stored at exactly one scope, without falling back; null when nothing is.' })
+  async configuration(@Ctx() ctx: TenancyContext, @Args(() => ConfigurationArgs) args: ConfigurationArgs): Promise<ConfigurationEntryType | null> {
+    const entry = await ctx.configuration.entry(args.scope, args.key);
+    return entry ? toConfigurationEntryType(entry) : null;
+  }
+
+  @Mutation(() => ConfigurationEntryType, { description: 'Sets a key at one scope, replacing any value there. GLOBAL needs config:write:any.' })
+  async setConfiguration(@Ctx() ctx: TenancyContext, @Arg('input', () => SetConfigurationInput) input: SetConfigurationInput): Promise<ConfigurationEntryType> {
+    return toConfigurationEntryType(await ctx.configuration.set(input));
+  }
+
+  @Mutation(() => Boolean, { description: 'Removes a key at one scope, so lookups fall back to the next level; false when it was not set there.' })
+  async deleteConfiguration(@Ctx() ctx: TenancyContext, @Arg('input', () => DeleteConfigurationInput) input: DeleteConfigurationInput): Promise<boolean> {
+    return ctx.configuration.delete(input);
+  }
+}

@@ -1,0 +1,118 @@
+import DataLoader from 'dataloader';
+import type { RequestContext } from '../../../infrastructure/context/request-context';
+import type { QueryCounter } from '../../../infrastructure/database/query-counter';
+import { uuid7 } from '../../../infrastructure/events/uuid7';
+import type { Logger } from '../../../infrastructure/logging/logger';
+import type { ConfigurationStore } from '../store/configuration-store';
+import {
+  resolveEffective,
+  slotId,
+  validateConfigurationKey,
+  validateConfigurationValue,
+  type ConfigurationEntry,
+  type ConfigurationSlot,
+  type EffectiveConfiguration,
+} from './configuration';
+import type { ConfigurationCache } from './configuration-cache';
+import type { ConfigurationScopes, ResolvedScope, ScopeInput } from './configuration-scopes';
+import type { TenancyEvents } from './tenancy-events';
+
+export interface ConfigurationDependencies {
+  store: ConfigurationStore;
+  /** Long-lived, shared by every request this replica serves. */
+  cache: ConfigurationCache;
+  queries: QueryCounter;
+  scopes: ConfigurationScopes;
+  events: TenancyEvents;
+  request: RequestContext;
+  logger: Logger;
+}
+
+const slotAt = (scope: ResolvedScope, key: string): ConfigurationSlot => ({ level: scope.level, scopeId: scope.scopeId, key });
+
+/** Scoped configuration for one request: permission checks and validation, cached reads, writes with events. */
+export class ConfigurationService {
+  /** Batches the cache misses of one request (several fields, several levels) into one statement. */
+  private readonly entries: DataLoader<ConfigurationSlot, ConfigurationEntry | null, string>;
+
+  constructor(private readonly deps: ConfigurationDependencies) {
+    // No per-request memo: the long-lived cache decides what is fresh, and a write in this request must be seen.
+    this.entries = new DataLoader(
+      async (slots) => {
+        const found = new Map((await deps.store.entriesAt(slots)).map((entry) => [slotId(entry), entry]));
+        return slots.map((slot) => found.get(slotId(slot)) ?? null);
+      },
+      { cache: false },
+    );
+  }
+
+  /** Sets `key` at one scope (insert or replace); the replica forgets its cached copy before answering. */
+  async set(input: { scope: ScopeInput; key: string; value: unknown }): Promise<ConfigurationEntry> {
+    const scope = await this.deps.scopes.forWrite(input.scope, 'input.scope');
+    const key = validateConfigurationKey('input.key', input.key);
+    const { json, bytes } = validateConfigurationValue('input.value', input.value);
+    const entry = await this.deps.store.upsert({
+      id: uuid7(),
+      slot: slotAt(scope, key),
+      tenantId: scope.tenantId,
+      json,
+      updatedBy: this.deps.request.principal.subject,
+    });
+    this.deps.cache.invalidate(entry);
+    await this.publish('tenancy.configuration.set', entry, bytes);
+    return entry;
+  }
+
+  /** Removes `key` at one scope; false when nothing was set there. */
+  async delete(input: { scope: ScopeInput; key: string }): Promise<boolean> {
+    const scope = await this.deps.scopes.forWrite(input.scope, 'input.scope');
+    const key = validateConfigurationKey('input.key', input.key);
+    const deleted = await this.deps.store.delete(slotAt(scope, key));
+    if (!deleted) return false;
+    this.deps.cache.invalidate(deleted);
+    await this.publish('tenancy.configuration.deleted', deleted, null);
+    return true;
+  }
+
+  /** What is stored at exactly one scope, without falling back. */
+  async entry(scopeInput: ScopeInput, key: string): Promise<ConfigurationEntry | null> {
+    const scope = await this.deps.scopes.forRead(scopeInput, 'scope');
+    const [entry] = (await this.lookup([slotAt(scope, validateConfigurationKey('key', key))])).entries;
+    return entry ?? null;
+  }
+
+  /**
+   * The value that applies to a department, organization or tenant: the narrowest level that sets `key`.
+   * Logs, at debug, how many database round trips the resolution took (the bench reads it).
+   */
+  async effective(args: { key: string; departmentId?: string | null; organizationId?: string | null; tenantId?: string | null }): Promise<EffectiveConfiguration | null> {
+    const { result, statements } = await this.deps.queries.measure(async () => {
+      const key = validateConfigurationKey('key', args.key);
+      const slots = (await this.deps.scopes.chain(args)).map((scope) => slotAt(scope, key));
+      const { entries, misses } = await this.lookup(slots);
+      return { effective: resolveEffective(key, Object.fromEntries(slots.map((slot, i) => [slot.level, entries[i]]))), misses };
+    });
+    this.deps.logger.debug('effective configuration resolved', {
+      key: args.key,
+      level: result.effective?.level ?? null,
+      cacheMisses: result.misses,
+      dbRoundTrips: statements,
+      dbRoundTripsTotal: this.deps.queries.total,
+    });
+    return result.effective;
+  }
+
+  private lookup(slots: readonly ConfigurationSlot[]) {
+    return this.deps.cache.entriesAt(slots, (missing) => Promise.all(missing.map((slot) => this.entries.load(slot))));
+  }
+
+  // The value stays out of the event: audit keeps events forever and shows them to tenant admins, and a value may
+  // be a secret. Other replicas only need to know which slot changed; they reload it.
+  private publish(type: string, entry: ConfigurationEntry, bytes: number | null): Promise<void> {
+    return this.deps.events.publish(
+      type,
+      { type: 'Configuration', id: slotId(entry), version: entry.version, tenantId: entry.tenantId },
+      { level: entry.level, scopeId: entry.scopeId, key: entry.key, version: entry.version, ...(bytes === null ? {} : { bytes }) },
+    );
+  }
+}
