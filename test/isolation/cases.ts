@@ -3,7 +3,7 @@ import { PASSWORD } from '../support/scenario';
 
 export interface World {
   a: { tenantId: string; slug: string; organizationId: string; departmentId: string };
-  b: { tenantId: string; slug: string; organizationId: string; departmentId: string; childDepartmentId: string; adminEmail: string };
+  b: { tenantId: string; slug: string; organizationId: string; departmentId: string; childDepartmentId: string; adminEmail: string; secret: string };
   attackers: Attacker[];
 }
 
@@ -37,7 +37,9 @@ const refusedWith =
 const mentionsNothingOfB = (response: GraphQLResponse, world: World): true | string => {
   if (response.errors?.length) return `unexpected errors ${JSON.stringify(codesOf(response))}`;
   const text = JSON.stringify(response.data);
-  const leaked = [world.b.tenantId, world.b.slug, world.b.organizationId, world.b.departmentId, world.b.childDepartmentId, world.b.adminEmail].filter((v) => text.includes(v));
+  const leaked = [world.b.tenantId, world.b.slug, world.b.organizationId, world.b.departmentId, world.b.childDepartmentId, world.b.adminEmail, world.b.secret].filter((v) =>
+    text.includes(v),
+  );
   return leaked.length === 0 ? true : `leaked ${leaked.join(', ')}`;
 };
 

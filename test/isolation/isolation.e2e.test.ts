@@ -45,14 +45,17 @@ describe.each(platformModes())('tenant isolation through the gateway (%s mode)',
   const snapshotOfB = async () =>
     graphql(
       platform.graphqlUrl,
-      `query($t: ID!) {
+      `query($t: ID!, $o: ID!, $d: ID!) {
         tenant(id: $t) { id slug name status }
         users(tenantId: $t, first: 100) { edges { node { id email displayName status roles organization { id } department { id } } } }
+        t: configuration(scope: { level: TENANT, id: $t }, key: "probe") { value version }
+        o: configuration(scope: { level: ORGANIZATION, id: $o }, key: "probe") { value version }
+        d: configuration(scope: { level: DEPARTMENT, id: $d }, key: "probe") { value version }
         organizations(tenantId: $t, first: 100, includeArchived: true) {
           edges { node { id name status version departments(first: 100, includeArchived: true) { edges { node { id name status version parent { id } } } } } }
         }
       }`,
-      { t: world.b.tenantId },
+      { t: world.b.tenantId, o: world.b.organizationId, d: world.b.departmentId },
       bearer(platformToken),
     );
 
@@ -73,6 +76,17 @@ describe.each(platformModes())('tenant isolation through the gateway (%s mode)',
     const bOrg = await make(b.admin.token, 'createOrganization', 'CreateOrganizationInput', { name: 'B main' });
     const bDept = await make(b.admin.token, 'createDepartment', 'CreateDepartmentInput', { organizationId: bOrg, name: 'B one' });
     const bChild = await make(b.admin.token, 'createDepartment', 'CreateDepartmentInput', { organizationId: bOrg, name: 'B child', parentId: bDept });
+    // B's configuration at every level it owns, under the key the attacks use: reads must not leak it, writes must not touch it.
+    const secret = unique('b-secret');
+    for (const [level, id] of [['TENANT', b.tenant.id], ['ORGANIZATION', bOrg], ['DEPARTMENT', bDept]] as const) {
+      const set = await graphql(
+        platform.graphqlUrl,
+        'mutation($i: SetConfigurationInput!) { setConfiguration(input: $i) { version } }',
+        { i: { scope: { level, id }, key: 'probe', value: { secret, level } } },
+        bearer(b.admin.token),
+      );
+      if (set.errors) throw new Error(JSON.stringify(set.errors));
+    }
     const scopedAdmin = async (input: Record<string, unknown>) => {
       const email = `${unique('scoped')}@example.test`;
       const created = await graphql(platform.graphqlUrl, CREATE_USER, { input: { tenantId: a.tenant.id, email, displayName: 'S', password: PASSWORD, ...input } }, bearer(a.admin.token));
@@ -83,7 +97,7 @@ describe.each(platformModes())('tenant isolation through the gateway (%s mode)',
     const deptAdmin = await scopedAdmin({ departmentId: aSibling, roles: ['department-admin'] });
     world = {
       a: { tenantId: a.tenant.id, slug: a.tenant.slug, organizationId: aOrg, departmentId: aSibling },
-      b: { tenantId: b.tenant.id, slug: b.tenant.slug, organizationId: bOrg, departmentId: bDept, childDepartmentId: bChild, adminEmail: b.admin.email },
+      b: { tenantId: b.tenant.id, slug: b.tenant.slug, organizationId: bOrg, departmentId: bDept, childDepartmentId: bChild, adminEmail: b.admin.email, secret },
       attackers: [
         { name: 'tenant admin of A', email: a.admin.email, token: a.admin.token, writesOrganizations: true },
         { name: 'organization admin of another organization in A', ...orgAdmin, writesOrganizations: false },
@@ -99,6 +113,7 @@ describe.each(platformModes())('tenant isolation through the gateway (%s mode)',
   it("refuses every read and change of tenant B's objects, for every operation, and leaves tenant B unchanged", async () => {
     const before = await snapshotOfB();
     expect(before.errors).toBeUndefined();
+    expect(JSON.stringify(before.data)).toContain(world.b.secret);
     const failures: string[] = [];
     let attempts = 0;
     for (const [operation, makeAttempts] of Object.entries(ISOLATION_CASES)) {

@@ -1,7 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { TenantReference, UserReference } from '../../../infrastructure/graphql/entity-references';
-import { PageInfo } from '../../../infrastructure/graphql/page-info.type';
+import { connectionType, type Connection } from '../../../infrastructure/graphql/connection';
 
 @Directive('@key(fields: "id")')
 @ObjectType('AuditEvent', { description: 'One recorded domain event. Append-only: there is no way to change or delete it.' })
@@ -34,20 +34,5 @@ export class AuditEventType {
   requestId!: string | null;
 }
 
-@ObjectType('AuditEventEdge')
-export class AuditEventEdge {
-  @Field(() => String)
-  cursor!: string;
-
-  @Field(() => AuditEventType)
-  node!: AuditEventType;
-}
-
-@ObjectType('AuditEventConnection')
-export class AuditEventConnection {
-  @Field(() => [AuditEventEdge])
-  edges!: AuditEventEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const AuditEventConnection = connectionType('AuditEvent', AuditEventType);
+export type AuditEventConnection = Connection<AuditEventType>;

@@ -1,6 +1,6 @@
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { DepartmentReference, OrganizationReference, TenantReference } from '../../../infrastructure/graphql/entity-references';
-import { PageInfo } from '../../../infrastructure/graphql/page-info.type';
+import { connectionType, type Connection } from '../../../infrastructure/graphql/connection';
 
 export enum UserStatus {
   ACTIVE = 'ACTIVE',
@@ -37,23 +37,8 @@ export class UserType {
   roles!: string[];
 }
 
-@ObjectType('UserEdge')
-export class UserEdge {
-  @Field(() => String)
-  cursor!: string;
-
-  @Field(() => UserType)
-  node!: UserType;
-}
-
-@ObjectType('UserConnection')
-export class UserConnection {
-  @Field(() => [UserEdge])
-  edges!: UserEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const UserConnection = connectionType('User', UserType);
+export type UserConnection = Connection<UserType>;
 
 @ObjectType('AuthPayload')
 export class AuthPayload {

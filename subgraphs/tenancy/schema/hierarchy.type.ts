@@ -1,5 +1,5 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PageInfo } from '../../../infrastructure/graphql/page-info.type';
+import { connectionType, type Connection } from '../../../infrastructure/graphql/connection';
 
 export enum HierarchyStatus {
   ACTIVE = 'ACTIVE',
@@ -51,38 +51,8 @@ export class DepartmentType {
   parentId!: string | null;
 }
 
-@ObjectType('OrganizationEdge')
-export class OrganizationEdge {
-  @Field(() => String)
-  cursor!: string;
+export const OrganizationConnection = connectionType('Organization', OrganizationType);
+export type OrganizationConnection = Connection<OrganizationType>;
 
-  @Field(() => OrganizationType)
-  node!: OrganizationType;
-}
-
-@ObjectType('OrganizationConnection')
-export class OrganizationConnection {
-  @Field(() => [OrganizationEdge])
-  edges!: OrganizationEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
-
-@ObjectType('DepartmentEdge')
-export class DepartmentEdge {
-  @Field(() => String)
-  cursor!: string;
-
-  @Field(() => DepartmentType)
-  node!: DepartmentType;
-}
-
-@ObjectType('DepartmentConnection')
-export class DepartmentConnection {
-  @Field(() => [DepartmentEdge])
-  edges!: DepartmentEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const DepartmentConnection = connectionType('Department', DepartmentType);
+export type DepartmentConnection = Connection<DepartmentType>;

@@ -1,5 +1,5 @@
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { PageInfo } from '../../../infrastructure/graphql/page-info.type';
+import { connectionType, type Connection } from '../../../infrastructure/graphql/connection';
 
 export enum TenantStatus {
   ACTIVE = 'ACTIVE',
@@ -26,20 +26,5 @@ export class TenantType {
   createdAt!: Date;
 }
 
-@ObjectType('TenantEdge')
-export class TenantEdge {
-  @Field(() => String)
-  cursor!: string;
-
-  @Field(() => TenantType)
-  node!: TenantType;
-}
-
-@ObjectType('TenantConnection')
-export class TenantConnection {
-  @Field(() => [TenantEdge])
-  edges!: TenantEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const TenantConnection = connectionType('Tenant', TenantType);
+export type TenantConnection = Connection<TenantType>;
