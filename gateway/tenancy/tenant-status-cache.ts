@@ -1,3 +1,4 @@
+import { LruMap } from '../../infrastructure/cache/lru-map';
 import { errors, isLatticeError } from '../../infrastructure/errors/error-codes';
 import type { DomainEvent } from '../../infrastructure/events';
 
@@ -39,16 +40,14 @@ interface Flight {
  * a request is never let through unchecked.
  */
 export class TenantStatusCache {
-  /** Map iteration order is insertion order, so re-inserting on use makes the first key the least recently used. */
-  private readonly entries = new Map<string, Cached>();
+  private readonly entries: LruMap<string, Cached>;
   private readonly inFlight = new Map<string, Flight>();
-  private readonly maxEntries: number;
 
   constructor(
     private readonly fetchStatus: FetchTenantStatus,
     options: { maxEntries?: number } = {},
   ) {
-    this.maxEntries = Math.max(1, options.maxEntries ?? 10_000);
+    this.entries = new LruMap(Math.max(1, options.maxEntries ?? 10_000));
   }
 
   get size(): number {
@@ -57,10 +56,7 @@ export class TenantStatusCache {
 
   async statusOf(tenantId: string): Promise<TenantStatusEntry | null> {
     const cached = this.entries.get(tenantId);
-    if (cached) {
-      this.remember(tenantId, cached);
-      return cached.entry;
-    }
+    if (cached) return cached.entry;
     const flight = this.inFlight.get(tenantId) ?? this.fetch(tenantId);
     return flight.promise;
   }
@@ -81,7 +77,7 @@ export class TenantStatusCache {
     const cached = this.entries.get(id);
     // Two tenancy replicas may publish on different connections; the higher version is the later write.
     if (cached?.version != null && cached.version >= event.aggregateVersion) return;
-    this.remember(id, { entry: { id, slug, status }, version: event.aggregateVersion });
+    this.entries.set(id, { entry: { id, slug, status }, version: event.aggregateVersion });
   }
 
   /** Forgets one tenant, so its next request asks tenancy again. */
@@ -104,22 +100,13 @@ export class TenantStatusCache {
       // An event is newer than what the fetch read; if the event only invalidated, answer this once without keeping it.
       if (flight.superseded) return this.entries.get(tenantId)?.entry ?? fetched;
       // An unknown tenant is not remembered: tenants are never deleted, so it is a rare, odd token.
-      if (fetched) this.remember(tenantId, { entry: fetched, version: null });
+      if (fetched) this.entries.set(tenantId, { entry: fetched, version: null });
       return fetched;
     } catch (error) {
       if (isLatticeError(error) && error.code === 'SERVICE_UNAVAILABLE') throw error;
       throw errors.unavailable('cannot check the tenant right now: the tenancy service is not reachable; try again shortly');
     } finally {
       if (this.inFlight.get(tenantId) === flight) this.inFlight.delete(tenantId);
-    }
-  }
-
-  private remember(tenantId: string, cached: Cached): void {
-    this.entries.delete(tenantId);
-    this.entries.set(tenantId, cached);
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
     }
   }
 }

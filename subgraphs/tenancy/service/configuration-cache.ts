@@ -1,6 +1,6 @@
 import type { DomainEvent } from '../../../infrastructure/events';
 import { RESOLUTION_ORDER, slotId, type ConfigurationEntry, type ConfigurationLevel, type ConfigurationSlot } from './configuration';
-import { LruMap } from './lru-map';
+import { LruMap } from '../../../infrastructure/cache/lru-map';
 
 /** The events that change stored configuration; every tenancy replica listens to them. */
 export const CONFIGURATION_EVENTS = 'tenancy.configuration.*';

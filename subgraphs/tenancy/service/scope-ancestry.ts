@@ -1,5 +1,5 @@
 import type { ConfigurationLevel } from './configuration';
-import { LruMap } from './lru-map';
+import { LruMap } from '../../../infrastructure/cache/lru-map';
 
 export type ScopeLevel = Exclude<ConfigurationLevel, 'GLOBAL'>;
 
