@@ -1,8 +1,9 @@
 import { startDistributedPlatform, type RunningPlatform } from '../support/platform';
 import { bearer, codesOf, graphql } from '../support/graphql-client';
 import { createTenantWithAdmin, signInAsAdmin, type TenantWithAdmin } from '../support/scenario';
+import { distributedAvailable } from '../support/modes';
 
-const distributed = process.env.LATTICE_TEST_DISTRIBUTED === 'available';
+const distributed = distributedAvailable();
 
 (distributed ? describe : describe.skip)('the gateway when a subgraph is down (distributed mode)', () => {
   let platform: RunningPlatform;

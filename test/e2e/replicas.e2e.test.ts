@@ -3,8 +3,9 @@ import { IDENTITY_MIGRATIONS } from '../../subgraphs/identity/store/identity-sto
 import { startDistributedPlatform, type RunningPlatform } from '../support/platform';
 import { bearer, graphql } from '../support/graphql-client';
 import { signIn, signInAsAdmin, createTenantWithAdmin, PASSWORD } from '../support/scenario';
+import { distributedAvailable } from '../support/modes';
 
-const distributed = process.env.LATTICE_TEST_DISTRIBUTED === 'available';
+const distributed = distributedAvailable();
 
 (distributed ? describe : describe.skip)('several identity replicas on one database (distributed mode)', () => {
   let platform: RunningPlatform;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startDistributedPlatform, startPlatform, type RunningPlatform } from '../support/platform';
-import { platformModes } from '../support/modes';
+import { platformModes, distributedAvailable } from '../support/modes';
 import { bearer, codesOf, graphql, type GraphQLResponse } from '../support/graphql-client';
 import { createTenantWithAdmin, PASSWORD, SIGN_IN, signInAsAdmin, type TenantWithAdmin } from '../support/scenario';
 
@@ -158,7 +158,7 @@ describe.each(platformModes())('tenant suspension (%s mode)', (mode) => {
   });
 });
 
-const distributed = process.env.LATTICE_TEST_DISTRIBUTED === 'available';
+const distributed = distributedAvailable();
 
 (distributed ? describe : describe.skip)('tenant suspension across two gateway replicas sharing Redis (distributed mode)', () => {
   let platform: RunningPlatform;

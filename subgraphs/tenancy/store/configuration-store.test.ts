@@ -7,10 +7,11 @@ import type { ConfigurationSlot } from '../service/configuration';
 import { ConfigurationStore } from './configuration-store';
 import { createTestDatabases, TEST_POSTGRES_URL, type TestDatabases } from '../../../test/support/infrastructure';
 import { TENANCY_ENTITIES, TENANCY_MIGRATIONS } from './tenant-store';
+import { distributedAvailable } from '../../../test/support/modes';
 
 // PGlite cannot load inside Jest's module sandbox, so this suite needs the real PostgreSQL the distributed suites
 // use (global setup probes it and announces a skip). The embedded end-to-end suite runs the same SQL on PGlite.
-const postgresAvailable = process.env.LATTICE_TEST_DISTRIBUTED === 'available';
+const postgresAvailable = distributedAvailable();
 
 /** The store against real PostgreSQL with tenancy's real migrations. */
 (postgresAvailable ? describe : describe.skip)('the configuration store', () => {
