@@ -4,7 +4,7 @@ describe('configuration', () => {
   it('starts the embedded platform with no variables at all', () => {
     const config = parseConfig({}, 'platform');
     expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', dataDir: '.lattice', redisUrl: undefined, accessTokenTtlSeconds: 900 });
-    expect(config.subgraphs.identity).toEqual({ port: 0, url: undefined, databaseUrl: undefined });
+    expect(config.subgraphs.identity).toEqual({ port: 0, url: undefined, databaseUrl: undefined, appDatabaseUrl: undefined });
   });
 
   it('reports every invalid variable in one error, naming each and what it got', () => {
@@ -45,6 +45,6 @@ describe('configuration', () => {
       { TENANCY_DATABASE_URL: 'postgres://db/tenancy', LATTICE_CONTEXT_SECRET: 'x'.repeat(32), REDIS_URL: 'redis://r:6379' },
       'tenancy',
     );
-    expect(config.subgraphs.tenancy).toEqual({ port: 4002, url: undefined, databaseUrl: 'postgres://db/tenancy' });
+    expect(config.subgraphs.tenancy).toEqual({ port: 4002, url: undefined, databaseUrl: 'postgres://db/tenancy', appDatabaseUrl: undefined });
   });
 });

@@ -10,8 +10,13 @@ export interface SubgraphSettings {
   port: number;
   /** Where other processes reach its GraphQL endpoint (distributed mode). */
   url: string | undefined;
-  /** PostgreSQL URL; undefined means an embedded PGlite database under the data dir. */
+  /** PostgreSQL URL; undefined means an embedded PGlite database under the data dir. Migrations run with it. */
   databaseUrl: string | undefined;
+  /**
+   * The URL the running service logs in with: a role that is neither owner nor superuser (a member of
+   * `lattice_app`). Unset, the pool uses databaseUrl and relies on `SET LOCAL ROLE lattice_app` alone.
+   */
+  appDatabaseUrl: string | undefined;
 }
 
 export interface LatticeConfig {
@@ -82,6 +87,8 @@ const envSchema = z.object({
   IDENTITY_DATABASE_URL: postgresUrl,
   TENANCY_DATABASE_URL: postgresUrl,
   AUDIT_DATABASE_URL: postgresUrl,
+  IDENTITY_DATABASE_APP_URL: postgresUrl,
+  TENANCY_DATABASE_APP_URL: postgresUrl,
   REDIS_URL: url(['redis:', 'rediss:']),
   LATTICE_EVENT_NAMESPACE: z
     .string()
@@ -152,13 +159,16 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
         port: subgraphPort('IDENTITY_PORT', e.IDENTITY_PORT),
         url: e.IDENTITY_URL,
         databaseUrl: e.IDENTITY_DATABASE_URL,
+        appDatabaseUrl: e.IDENTITY_DATABASE_APP_URL,
       },
       tenancy: {
         port: subgraphPort('TENANCY_PORT', e.TENANCY_PORT),
         url: e.TENANCY_URL,
         databaseUrl: e.TENANCY_DATABASE_URL,
+        appDatabaseUrl: e.TENANCY_DATABASE_APP_URL,
       },
-      audit: { port: subgraphPort('AUDIT_PORT', e.AUDIT_PORT), url: e.AUDIT_URL, databaseUrl: e.AUDIT_DATABASE_URL },
+      // The audit store has no row-level security yet; it runs on its one URL.
+      audit: { port: subgraphPort('AUDIT_PORT', e.AUDIT_PORT), url: e.AUDIT_URL, databaseUrl: e.AUDIT_DATABASE_URL, appDatabaseUrl: undefined },
     },
     redisUrl: e.REDIS_URL,
     eventNamespace: e.LATTICE_EVENT_NAMESPACE,

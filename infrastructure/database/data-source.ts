@@ -1,12 +1,21 @@
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import type { Logger } from '../logging/logger';
 import { QueryCounter } from './query-counter';
+import { APP_ROLE } from './row-level-security';
 
 const MIGRATION_LOCK = 'lattice.migrations';
 
 export interface DatabaseOptions {
   name: string;
+  /** Owner URL: migrations run with it. */
   url: string;
+  /**
+   * The unprivileged login the running service uses (see row-level-security.ts). Without it the pool keeps the
+   * owner login and every transaction still switches to the app role with SET LOCAL ROLE.
+   */
+  appUrl?: string;
+  /** The name of the variable holding appUrl, for error messages. */
+  appUrlVariable?: string;
   // TypeORM's own signature for entity and migration lists.
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: MixedList<Function | string | EntitySchema>;
@@ -19,9 +28,29 @@ export interface DatabaseOptions {
 
 /** Opens a pool and brings the schema up to date with the subgraph's migrations (never `synchronize`). */
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
-  const dataSource = new DataSource({
+  const owner = await connect(options.url, options);
+  try {
+    await migrateUnderLock(owner, options);
+  } catch (error) {
+    await owner.destroy();
+    throw error;
+  }
+  if (!options.appUrl) return owner;
+  await owner.destroy();
+  const app = await connect(options.appUrl, options);
+  try {
+    await assertUnprivileged(app, options.appUrlVariable ?? 'the app database URL');
+  } catch (error) {
+    await app.destroy();
+    throw error;
+  }
+  return app;
+}
+
+function connect(url: string, options: DatabaseOptions): Promise<DataSource> {
+  return new DataSource({
     type: 'postgres',
-    url: options.url,
+    url,
     entities: options.entities,
     migrations: options.migrations,
     migrationsTableName: 'lattice_migrations',
@@ -31,15 +60,29 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     // Counts statements (see queryCounterOf); it logs nothing, as logging: false asks.
     logger: new QueryCounter(),
     extra: { max: options.poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 },
-  });
-  await dataSource.initialize();
-  try {
-    await migrateUnderLock(dataSource, options);
-  } catch (error) {
-    await dataSource.destroy();
-    throw error;
-  }
-  return dataSource;
+  }).initialize();
+}
+
+/**
+ * The running service must log in as a role row-level security binds: not a superuser, not BYPASSRLS, owning no
+ * table, and able to become APP_ROLE. A misconfigured URL stops the service at start rather than leaking later.
+ */
+async function assertUnprivileged(dataSource: DataSource, variable: string): Promise<void> {
+  const [row] = await dataSource.query<{ role: string; superuser: boolean; bypass: boolean; owns: boolean; member: boolean }[]>(
+    `SELECT current_user AS role, r.rolsuper AS superuser, r.rolbypassrls AS bypass,
+            EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user) AS owns,
+            pg_has_role(current_user, $1, 'MEMBER') AS member
+       FROM pg_roles r WHERE r.rolname = current_user`,
+    [APP_ROLE],
+  );
+  if (!row) throw new Error(`${variable}: cannot read the login role`);
+  const problems = [
+    row.superuser ? 'is a superuser' : null,
+    row.bypass ? 'has BYPASSRLS' : null,
+    row.owns ? 'owns tables' : null,
+    row.member ? null : `is not a member of ${APP_ROLE} (GRANT ${APP_ROLE} TO ${row.role})`,
+  ].filter((p): p is string => p !== null);
+  if (problems.length > 0) throw new Error(`${variable}: the login role "${row.role}" ${problems.join(', ')}; it must be an unprivileged member of ${APP_ROLE}`);
 }
 
 /**

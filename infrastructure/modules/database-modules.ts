@@ -11,6 +11,8 @@ export const databaseModuleName = (subgraph: SubgraphName) => `${subgraph}-datab
 
 interface PostgresEndpoint {
   url: string;
+  /** The unprivileged login for the running service, when configured (real PostgreSQL only). */
+  appUrl: string | undefined;
   embedded: boolean;
   poolSize: number;
   stop(): Promise<void>;
@@ -29,11 +31,20 @@ export function postgresModule(subgraph: SubgraphName): InfrastructureModule<Pos
       start: async (ctx) => {
         const config = ctx.get<LatticeConfig>(CONFIG);
         const url = config.subgraphs[subgraph].databaseUrl;
-        if (url) return { url, embedded: false, poolSize: SERVER_POOL_SIZE, stop: async () => {} };
+        const { appDatabaseUrl } = config.subgraphs[subgraph];
+        if (url) {
+          if (!appDatabaseUrl && subgraph !== 'audit') {
+            moduleLogger(ctx).warn(
+              `${subgraph}: ${subgraph.toUpperCase()}_DATABASE_APP_URL is not set, so the service logs in with the migration role; row-level security then rests on SET LOCAL ROLE alone`,
+            );
+          }
+          return { url, appUrl: appDatabaseUrl, embedded: false, poolSize: SERVER_POOL_SIZE, stop: async () => {} };
+        }
         const dataDir = join(config.dataDir, subgraph);
         const embedded = await startEmbeddedPostgres({ dataDir, maxConnections: EMBEDDED_CONNECTIONS });
         moduleLogger(ctx).info(`${subgraph}: embedded PostgreSQL (PGlite) ready`, { dataDir });
-        return { url: embedded.url, embedded: true, poolSize: EMBEDDED_CONNECTIONS - 1, stop: () => embedded.stop() };
+        // PGlite has one user, a superuser: every unit of work drops to the app role with SET LOCAL ROLE.
+        return { url: embedded.url, appUrl: undefined, embedded: true, poolSize: EMBEDDED_CONNECTIONS - 1, stop: () => embedded.stop() };
       },
       stop: (endpoint) => endpoint.stop(),
     },
@@ -53,6 +64,8 @@ export function databaseModule(
         return openDatabase({
           name: subgraph,
           url: endpoint.url,
+          appUrl: endpoint.appUrl,
+          appUrlVariable: `${subgraph.toUpperCase()}_DATABASE_APP_URL`,
           poolSize: endpoint.poolSize,
           logger: moduleLogger(ctx, { subgraph }),
           ...schema,

@@ -5,6 +5,7 @@ import type { LatticeConfig, SubgraphName } from '../config/config';
 import type { RequestContext } from '../context/request-context';
 import type { EventBus } from '../events';
 import { createSubgraphGraphqlRoute, type SubgraphContextBase } from '../graphql/subgraph-server';
+import { TenantDatabase } from '../database/scoped-database';
 import { startHttpServer } from '../http/http-server';
 import { healthRoutes, routeChain } from '../http/routes';
 import { defineModule, type InfrastructureModule, type ModuleContext } from '../lifecycle';
@@ -22,6 +23,8 @@ export interface RunningSubgraph {
 
 export interface SubgraphWiring {
   dataSource: DataSource;
+  /** The same database, handed out by row scope: what stores of tenant-owned tables must use. */
+  database: TenantDatabase;
   bus: EventBus;
   config: LatticeConfig;
   logger: Logger;
@@ -56,7 +59,8 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
         const dataSource = ctx.get<DataSource>(databaseModuleName(name));
         const bus = ctx.get<EventBus>(EVENT_BUS);
         if (!config.contextSecret) throw new Error('LATTICE_CONTEXT_SECRET is not set');
-        const services = await definition.start({ dataSource, bus, config, logger, ctx });
+        const database = new TenantDatabase(dataSource, logger);
+        const services = await definition.start({ dataSource, database, bus, config, logger, ctx });
         const graphql = await createSubgraphGraphqlRoute<TContext>({
           name,
           schema: await definition.buildSchema(),

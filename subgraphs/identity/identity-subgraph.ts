@@ -39,22 +39,21 @@ export function identityModules(options: { embeddedTenancy: boolean }): Infrastr
       name: 'identity',
       deps: options.embeddedTenancy ? [tenancyModule] : [],
       buildSchema: buildIdentitySchema,
-      start: async ({ dataSource, bus, config, logger, ctx }) => {
+      start: async ({ database, bus, config, logger, ctx }) => {
         const secret = config.contextSecret!;
-        const store = new IdentityStore(dataSource);
-        const tokens = new TokenIssuer(store, new KeyEncryption(secret), config.accessTokenTtlSeconds);
+        const tokens = new TokenIssuer(new IdentityStore(database.asPlatform('signing keys and token issuance')), new KeyEncryption(secret), config.accessTokenTtlSeconds);
         await tokens.start();
         const tenancyUrl = options.embeddedTenancy
           ? () => `${ctx.get<RunningSubgraph>(tenancyModule).url}/graphql`
           : () => config.subgraphs.tenancy.url!;
         const directory = new TenantDirectory(tenancyUrl, secret);
-        await seedPlatformAdmin(store, config, logger);
-        return { store, tokens, directory, bus, authentication: new AuthenticationService(store, directory, tokens, logger) };
+        await seedPlatformAdmin(new IdentityStore(database.asPlatform('seed the first platform admin')), config, logger);
+        return { database, tokens, directory, bus, authentication: new AuthenticationService(database, directory, tokens, logger) };
       },
       createContext: (services, request, logger): IdentityContext => ({
         request,
         logger,
-        users: new UserService(services.store, services.directory, services.bus, request, logger),
+        users: new UserService(new IdentityStore(services.database.forRequest(request)), services.directory, services.bus, request, logger),
         authentication: services.authentication,
       }),
       routes: (services) => [

@@ -49,23 +49,25 @@ export function tenancyModules(): InfrastructureModule[] {
     subgraphModule({
       name: 'tenancy',
       buildSchema: buildTenancySchema,
-      start: async ({ dataSource, bus }) => {
+      start: async ({ dataSource, database, bus }) => {
         // Shared by every request of this replica; configuration events from any replica keep the cache honest.
         const configuration = {
-          store: new ConfigurationStore(dataSource),
           cache: new ConfigurationCache(),
           ancestry: new ScopeAncestry(),
           queries: queryCounterOf(dataSource),
         };
         const unsubscribe = await bus.subscribe(CONFIGURATION_EVENTS, (event) => configuration.cache.apply(event));
-        return { store: new TenantStore(dataSource), hierarchy: new HierarchyStore(dataSource), bus, configuration, unsubscribe };
+        return { database, bus, configuration, unsubscribe };
       },
       stop: (services) => services.unsubscribe(),
       createContext: (services, request, logger): TenancyContext => {
+        // Every statement of this request runs in its principal's row scope (see TenantDatabase.forRequest).
+        const db = services.database.forRequest(request);
+        const hierarchy = new HierarchyStore(db);
         const events = new TenancyEvents(services.bus, request, logger);
-        const tenants = new TenantService(services.store, events, request, logger);
-        const organizations = new OrganizationService(services.hierarchy, events, request);
-        const departments = new DepartmentService(services.hierarchy, organizations, events, request);
+        const tenants = new TenantService(new TenantStore(db), events, request, logger);
+        const organizations = new OrganizationService(hierarchy, events, request);
+        const departments = new DepartmentService(hierarchy, organizations, events, request);
         const { ancestry, ...configuration } = services.configuration;
         return {
           request,
@@ -75,6 +77,7 @@ export function tenancyModules(): InfrastructureModule[] {
           departments,
           configuration: new ConfigurationService({
             ...configuration,
+            store: new ConfigurationStore(db),
             scopes: new ConfigurationScopes(request.principal, ancestry, { tenants, organizations, departments }),
             events,
             request,

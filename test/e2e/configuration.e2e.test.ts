@@ -120,6 +120,31 @@ describe.each(platformModes())('scoped configuration (%s mode)', (mode) => {
     expect(await entry(acme.admin.token, { level: 'DEPARTMENT', id: dept }, k)).toBeNull();
   });
 
+  it('with expectedVersion, lets exactly one of two concurrent writers win and answers CONFLICT to the other, changing nothing', async () => {
+    const scope = { level: 'TENANT' as const, id: acme.tenant.id };
+    const k = key();
+    const at = (i: Record<string, unknown>) => as(acme.admin.token)<{ setConfiguration: { value: unknown; version: number } }>(SET, { i: { scope, key: k, ...i } });
+    // 0 means "only if not set yet".
+    expect((await at({ value: 'first', expectedVersion: 0 })).data?.setConfiguration).toMatchObject({ value: 'first', version: 1 });
+    const again = await at({ value: 'second', expectedVersion: 0 });
+    expect(codesOf(again)).toEqual(['CONFLICT']);
+    expect(again.errors?.[0]?.message).toBe(`configuration "${k}" at this scope is at version 1, not 0; reload it and retry`);
+
+    const racers = await Promise.all(['blue', 'green'].map((value) => at({ value, expectedVersion: 1 })));
+    const winners = racers.filter((r) => r.data?.setConfiguration);
+    expect(winners).toHaveLength(1);
+    expect(racers.flatMap(codesOf)).toEqual(['CONFLICT']);
+    const stored = await entry(acme.admin.token, scope, k);
+    expect(stored).toEqual(expect.objectContaining({ value: winners[0]!.data!.setConfiguration.value, version: 2 }));
+
+    const staleDelete = await as(acme.admin.token)(DELETE, { i: { scope, key: k, expectedVersion: 1 } });
+    expect(codesOf(staleDelete)).toEqual(['CONFLICT']);
+    expect(await entry(acme.admin.token, scope, k)).toEqual(stored);
+    expect(codesOf(await at({ value: 'x', expectedVersion: -1 }))).toEqual(['BAD_USER_INPUT']);
+    expect((await as(acme.admin.token)(DELETE, { i: { scope, key: k, expectedVersion: 2 } })).data).toEqual({ deleteConfiguration: true });
+    expect(await entry(acme.admin.token, scope, k)).toBeNull();
+  });
+
   it('refuses an invalid key or an oversized value with BAD_USER_INPUT and stores nothing', async () => {
     const scope = { level: 'TENANT' as const, id: acme.tenant.id };
     const badKey = await set(acme.admin.token, scope, 'Not A Key', 1);

@@ -1,4 +1,4 @@
-import { TEST_REDIS_URL, testInfrastructure } from './infrastructure';
+import { ensureTestAppLogin, TEST_REDIS_URL, testInfrastructure } from './infrastructure';
 
 /**
  * Decides once, before any worker starts, whether the distributed suite can run (real PostgreSQL and Redis
@@ -12,6 +12,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.LATTICE_TEST_REDIS = infra.redisReachable ? 'available' : 'unavailable';
   if (!infra.redisReachable) process.stdout.write(`\nRedis-backed suites SKIPPED: no Redis at ${TEST_REDIS_URL}.\n`);
   if (infra.available) {
+    await ensureTestAppLogin(infra.postgresUrl);
     process.env.LATTICE_TEST_DISTRIBUTED = 'available';
     return;
   }

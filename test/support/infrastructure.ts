@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { Client } from 'pg';
+import { ensureAppRole } from '../../infrastructure/database/row-level-security';
 
 /**
  * Where the real servers for the distributed suite are. Tests may read the environment (product code may not):
@@ -76,4 +77,33 @@ export async function createTestDatabases<N extends string>(adminUrl: string, na
       }
     },
   };
+}
+
+/**
+ * The login the distributed test services run with, as production should: neither owner nor superuser, only a
+ * member of the app role. Created once per cluster (roles are cluster-wide); the test server trusts local logins.
+ */
+export const TEST_APP_LOGIN = 'lattice_test_service';
+
+export async function ensureTestAppLogin(adminUrl: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await ensureAppRole(admin);
+    await admin.query(`
+      DO $$ BEGIN
+        CREATE ROLE ${TEST_APP_LOGIN} LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE lattice_app;
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+      END $$`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The same database, logged in as TEST_APP_LOGIN. */
+export function appLoginUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.username = TEST_APP_LOGIN;
+  url.password = '';
+  return url.toString();
 }

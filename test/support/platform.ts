@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { SubgraphName } from '../../infrastructure/config/config';
 import { cleanEnv, freePort, startProcess, type ServiceProcess } from './processes';
-import { createTestDatabases, testInfrastructure, type TestDatabases } from './infrastructure';
+import { appLoginUrl, createTestDatabases, testInfrastructure, type TestDatabases } from './infrastructure';
 
 export const ADMIN_EMAIL = 'root@lattice.test';
 export const ADMIN_PASSWORD = 'platform-admin-password-1';
@@ -115,6 +115,9 @@ export async function startDistributedPlatform(
     IDENTITY_DATABASE_URL: databases.urls.identity,
     TENANCY_DATABASE_URL: databases.urls.tenancy,
     AUDIT_DATABASE_URL: databases.urls.audit,
+    // The running services log in as an unprivileged member of lattice_app; migrations use the owner URLs above.
+    IDENTITY_DATABASE_APP_URL: appLoginUrl(databases.urls.identity),
+    TENANCY_DATABASE_APP_URL: appLoginUrl(databases.urls.tenancy),
     REDIS_URL: infra.redisUrl,
     // Each test platform gets its own channels, so parallel suites sharing one Redis never hear each other.
     LATTICE_EVENT_NAMESPACE: `test-${randomBytes(4).toString('hex')}`,

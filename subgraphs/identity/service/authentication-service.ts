@@ -1,6 +1,7 @@
 import { errors } from '../../../infrastructure/errors/error-codes';
 import type { Logger } from '../../../infrastructure/logging/logger';
-import type { IdentityStore } from '../store/identity-store';
+import type { TenantDatabase } from '../../../infrastructure/database/scoped-database';
+import { IdentityStore } from '../store/identity-store';
 import { decoyPasswordHash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords';
 import type { TenantDirectory } from './tenant-directory';
 import type { IssuedTokens, TokenIssuer } from './token-issuer';
@@ -19,7 +20,7 @@ const SIGN_IN_FAILED = 'sign-in failed: the e-mail, password or tenant is not ri
 /** Sign-in. Every failure before the password is known to be right looks and costs the same. */
 export class AuthenticationService {
   constructor(
-    private readonly store: IdentityStore,
+    private readonly database: TenantDatabase,
     private readonly tenants: TenantDirectory,
     private readonly tokens: TokenIssuer,
     private readonly logger: Logger,
@@ -29,7 +30,9 @@ export class AuthenticationService {
     if (input.password.length > PASSWORD_MAX_LENGTH) throw errors.unauthenticated(SIGN_IN_FAILED);
     const tenant = input.tenantSlug ? await this.tenants.findBySlug(input.tenantSlug.trim()) : null;
     const tenantMissing = Boolean(input.tenantSlug) && tenant === null;
-    const row = tenantMissing ? null : await this.store.findUserByEmail(tenant?.id ?? null, input.email.trim().toLowerCase());
+    // Before sign-in there is no principal: the lookup runs in the named tenant's scope, or platform scope for platform users.
+    const scope = tenant ? this.database.forTenant(tenant.id) : this.database.asPlatform('sign-in of a platform user');
+    const row = tenantMissing ? null : await new IdentityStore(scope).findUserByEmail(tenant?.id ?? null, input.email.trim().toLowerCase());
     // Always run argon2, against a decoy when there is no account, so timing does not reveal which e-mails exist.
     const passwordOk = await verifyPassword(row?.passwordHash ?? (await decoyPasswordHash()), input.password);
     if (!row || !passwordOk) {

@@ -1,37 +1,37 @@
-import { In, IsNull, type DataSource, type Repository } from 'typeorm';
+import { In, IsNull, type EntityManager } from 'typeorm';
+import type { ScopedDatabase } from '../../../infrastructure/database/scoped-database';
 import { isUniqueViolation } from '../../../infrastructure/database/postgres-errors';
 import { CreateIdentity1732500000000 } from './migrations/1732500000000-create-identity';
 import { UserMembership1732700000000 } from './migrations/1732700000000-user-membership';
+import { IdentityRowLevelSecurity1732900000000 } from './migrations/1732900000000-row-level-security';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SigningKeyEntity } from './signing-key.entity';
 import { UserEntity } from './user.entity';
 
 export const IDENTITY_ENTITIES = [UserEntity, SigningKeyEntity, RefreshTokenEntity];
-export const IDENTITY_MIGRATIONS = [CreateIdentity1732500000000, UserMembership1732700000000];
+export const IDENTITY_MIGRATIONS = [CreateIdentity1732500000000, UserMembership1732700000000, IdentityRowLevelSecurity1732900000000];
 
 export class DuplicateEmailError extends Error {}
 
 /** Which of a tenant's users a list covers. */
 export type UserScope = { kind: 'tenant' } | { kind: 'organization'; organizationId: string } | { kind: 'departments'; departmentIds: string[] };
 
-/** All SQL the identity subgraph runs. */
-export class IdentityStore {
-  private readonly users: Repository<UserEntity>;
-  private readonly keys: Repository<SigningKeyEntity>;
-  private readonly refreshTokens: Repository<RefreshTokenEntity>;
+const usersOf = (manager: EntityManager) => manager.getRepository(UserEntity);
+const keysOf = (manager: EntityManager) => manager.getRepository(SigningKeyEntity);
 
-  constructor(private readonly dataSource: DataSource) {
-    this.users = dataSource.getRepository(UserEntity);
-    this.keys = dataSource.getRepository(SigningKeyEntity);
-    this.refreshTokens = dataSource.getRepository(RefreshTokenEntity);
-  }
+/**
+ * All SQL the identity subgraph runs, in the row scope it was given: a tenant scope sees that tenant's users and
+ * refresh tokens only; platform users and signing keys need platform scope (row-level security enforces both).
+ */
+export class IdentityStore {
+  constructor(private readonly db: ScopedDatabase) {}
 
   findUsersByIds(ids: readonly string[]): Promise<UserEntity[]> {
-    return this.users.findBy({ id: In([...ids]) });
+    return this.db.run((m) => usersOf(m).findBy({ id: In([...ids]) }));
   }
 
   findUserByEmail(tenantId: string | null, emailNormalized: string): Promise<UserEntity | null> {
-    return this.users.findOneBy({ tenantId: tenantId ?? IsNull(), emailNormalized });
+    return this.db.run((m) => usersOf(m).findOneBy({ tenantId: tenantId ?? IsNull(), emailNormalized }));
   }
 
   /**
@@ -39,26 +39,30 @@ export class IdentityStore {
    * narrowed to one organization or to a set of departments.
    */
   listUsers(tenantId: string | null, afterId: string | null, limit: number, within: UserScope = { kind: 'tenant' }): Promise<UserEntity[]> {
-    const query = this.users.createQueryBuilder('u').orderBy('u.id', 'ASC').take(limit);
-    if (tenantId === null) query.where('u.tenant_id IS NULL');
-    else query.where('u.tenant_id = :tenantId', { tenantId });
-    if (within.kind === 'organization') query.andWhere('u.organization_id = :organizationId', { organizationId: within.organizationId });
-    if (within.kind === 'departments') query.andWhere('u.department_id = ANY(:departmentIds)', { departmentIds: within.departmentIds });
-    if (afterId) query.andWhere('u.id > :afterId', { afterId });
-    return query.getMany();
+    return this.db.run((m) => {
+      const query = usersOf(m).createQueryBuilder('u').orderBy('u.id', 'ASC').take(limit);
+      if (tenantId === null) query.where('u.tenant_id IS NULL');
+      else query.where('u.tenant_id = :tenantId', { tenantId });
+      if (within.kind === 'organization') query.andWhere('u.organization_id = :organizationId', { organizationId: within.organizationId });
+      if (within.kind === 'departments') query.andWhere('u.department_id = ANY(:departmentIds)', { departmentIds: within.departmentIds });
+      if (afterId) query.andWhere('u.id > :afterId', { afterId });
+      return query.getMany();
+    });
   }
 
   countPlatformAdmins(): Promise<number> {
-    return this.users
-      .createQueryBuilder('u')
-      .where('u.tenant_id IS NULL')
-      .andWhere(`'platform-admin' = ANY(u.roles)`)
-      .getCount();
+    return this.db.run((m) =>
+      usersOf(m)
+        .createQueryBuilder('u')
+        .where('u.tenant_id IS NULL')
+        .andWhere(`'platform-admin' = ANY(u.roles)`)
+        .getCount(),
+    );
   }
 
   async insertUser(user: UserEntity): Promise<void> {
     try {
-      await this.users.insert(user);
+      await this.db.run((m) => usersOf(m).insert(user));
     } catch (error) {
       if (isUniqueViolation(error)) throw new DuplicateEmailError();
       throw error;
@@ -66,21 +70,23 @@ export class IdentityStore {
   }
 
   activeSigningKey(): Promise<SigningKeyEntity | null> {
-    return this.keys.findOne({ where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } });
+    return this.db.run((m) => keysOf(m).findOne({ where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } }));
   }
 
   /** Keys still published: the active one and those retired less than `graceMs` ago (their tokens may still be valid). */
   async publishedSigningKeys(graceMs: number): Promise<SigningKeyEntity[]> {
-    return this.keys
-      .createQueryBuilder('k')
-      .where('k.retired_at IS NULL OR k.retired_at > :since', { since: new Date(Date.now() - graceMs) })
-      .orderBy('k.created_at', 'DESC')
-      .getMany();
+    return this.db.run((m) =>
+      keysOf(m)
+        .createQueryBuilder('k')
+        .where('k.retired_at IS NULL OR k.retired_at > :since', { since: new Date(Date.now() - graceMs) })
+        .orderBy('k.created_at', 'DESC')
+        .getMany(),
+    );
   }
 
   /** Inserts the key unless another replica won the race; either way returns the key that is active afterwards. */
   async insertSigningKeyIfNoneActive(key: SigningKeyEntity): Promise<SigningKeyEntity> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.run(async (manager) => {
       // Serialises first-start key creation across identity replicas sharing one database.
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('lattice.signing_keys'))`);
       const existing = await manager.findOne(SigningKeyEntity, { where: { retiredAt: IsNull() }, order: { createdAt: 'DESC' } });
@@ -91,6 +97,6 @@ export class IdentityStore {
   }
 
   async insertRefreshToken(token: RefreshTokenEntity): Promise<void> {
-    await this.refreshTokens.insert(token);
+    await this.db.run((m) => m.getRepository(RefreshTokenEntity).insert(token));
   }
 }

@@ -1,5 +1,5 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { ArgsType, Field, ID, InputType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { ConfigurationLevel } from './configuration.type';
 
 const KEY_DESCRIPTION = 'Matches ^[a-z][a-z0-9_.-]{0,127}$, e.g. "billing.invoice-prefix".';
@@ -23,6 +23,12 @@ export class SetConfigurationInput {
 
   @Field(() => GraphQLJSON, { description: 'Any JSON value except null, at most 65536 bytes serialized. Delete a key to unset it.' })
   value!: unknown;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you read: the write happens only if the entry is still at it, else CONFLICT. 0 means "only if not set yet". Omit for last write wins.',
+  })
+  expectedVersion?: number | null;
 }
 
 @InputType()
@@ -32,6 +38,9 @@ export class DeleteConfigurationInput {
 
   @Field(() => String)
   key!: string;
+
+  @Field(() => Int, { nullable: true, description: 'The version you read: the delete happens only if the entry is still at it, else CONFLICT.' })
+  expectedVersion?: number | null;
 }
 
 @ArgsType()

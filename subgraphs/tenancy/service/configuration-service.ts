@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import type { QueryCounter } from '../../../infrastructure/database/query-counter';
+import { errors } from '../../../infrastructure/errors/error-codes';
 import { uuid7 } from '../../../infrastructure/events/uuid7';
 import type { Logger } from '../../../infrastructure/logging/logger';
 import type { ConfigurationStore } from '../store/configuration-store';
@@ -28,6 +29,12 @@ export interface ConfigurationDependencies {
   logger: Logger;
 }
 
+function validateExpectedVersion(value: number | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  if (!Number.isInteger(value) || value < 0) throw errors.badInput('input.expectedVersion', 'must be 0 (not set yet) or the version you read');
+  return value;
+}
+
 const slotAt = (scope: ResolvedScope, key: string): ConfigurationSlot => ({ level: scope.level, scopeId: scope.scopeId, key });
 
 /** Scoped configuration for one request: permission checks and validation, cached reads, writes with events. */
@@ -46,28 +53,31 @@ export class ConfigurationService {
     );
   }
 
-  /** Sets `key` at one scope (insert or replace); the replica forgets its cached copy before answering. */
-  async set(input: { scope: ScopeInput; key: string; value: unknown }): Promise<ConfigurationEntry> {
+  /**
+   * Sets `key` at one scope (insert or replace; with `expectedVersion`, only if the entry is still at it); the
+   * replica forgets its cached copy before answering.
+   */
+  async set(input: { scope: ScopeInput; key: string; value: unknown; expectedVersion?: number | null }): Promise<ConfigurationEntry> {
     const scope = await this.deps.scopes.forWrite(input.scope, 'input.scope');
     const key = validateConfigurationKey('input.key', input.key);
+    const expectedVersion = validateExpectedVersion(input.expectedVersion);
     const { json, bytes } = validateConfigurationValue('input.value', input.value);
-    const entry = await this.deps.store.upsert({
-      id: uuid7(),
-      slot: slotAt(scope, key),
-      tenantId: scope.tenantId,
-      json,
-      updatedBy: this.deps.request.principal.subject,
-    });
+    const write = { id: uuid7(), slot: slotAt(scope, key), tenantId: scope.tenantId, json, updatedBy: this.deps.request.principal.subject };
+    const entry = expectedVersion === null ? await this.deps.store.upsert(write) : await this.deps.store.writeIfAt(expectedVersion, write);
+    if (!entry) throw await this.staleVersion(write.slot, expectedVersion!);
     this.deps.cache.invalidate(entry);
     await this.publish('tenancy.configuration.set', entry, bytes);
     return entry;
   }
 
-  /** Removes `key` at one scope; false when nothing was set there. */
-  async delete(input: { scope: ScopeInput; key: string }): Promise<boolean> {
+  /** Removes `key` at one scope; false when nothing was set there (CONFLICT instead when a version was expected). */
+  async delete(input: { scope: ScopeInput; key: string; expectedVersion?: number | null }): Promise<boolean> {
     const scope = await this.deps.scopes.forWrite(input.scope, 'input.scope');
     const key = validateConfigurationKey('input.key', input.key);
-    const deleted = await this.deps.store.delete(slotAt(scope, key));
+    const expectedVersion = validateExpectedVersion(input.expectedVersion);
+    const slot = slotAt(scope, key);
+    const deleted = await this.deps.store.delete(slot, expectedVersion);
+    if (!deleted && expectedVersion !== null) throw await this.staleVersion(slot, expectedVersion);
     if (!deleted) return false;
     this.deps.cache.invalidate(deleted);
     await this.publish('tenancy.configuration.deleted', deleted, null);
@@ -100,6 +110,12 @@ export class ConfigurationService {
       dbRoundTripsTotal: this.deps.queries.total,
     });
     return result.effective;
+  }
+
+  private async staleVersion(slot: ConfigurationSlot, expectedVersion: number) {
+    const [current] = await this.deps.store.entriesAt([slot]);
+    const now = current ? `is at version ${current.version}` : 'is not set';
+    return errors.conflict(`configuration ${JSON.stringify(slot.key)} at this scope ${now}, not ${expectedVersion}; reload it and retry`);
   }
 
   private lookup(slots: readonly ConfigurationSlot[]) {

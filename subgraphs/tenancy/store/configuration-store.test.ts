@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../../infrastructure/database/data-source';
+import { TenantDatabase, type ScopedDatabase } from '../../../infrastructure/database/scoped-database';
 import { queryCounterOf } from '../../../infrastructure/database/query-counter';
 import { uuid7 } from '../../../infrastructure/events/uuid7';
 import { loggerOver } from '../../../infrastructure/logging/logger';
@@ -18,6 +19,7 @@ const postgresAvailable = distributedAvailable();
   let databases: TestDatabases<'tenancy'>;
   let dataSource: DataSource;
   let store: ConfigurationStore;
+  let scoped: ScopedDatabase;
   let tenantId: string;
 
   beforeAll(async () => {
@@ -30,7 +32,9 @@ const postgresAvailable = distributedAvailable();
       entities: TENANCY_ENTITIES,
       migrations: TENANCY_MIGRATIONS,
     });
-    store = new ConfigurationStore(dataSource);
+    // GLOBAL entries are written only in platform scope; this suite is about the SQL, not the scope.
+    scoped = new TenantDatabase(dataSource, loggerOver({ write: () => undefined })).asPlatform('store test');
+    store = new ConfigurationStore(scoped);
     tenantId = uuid7();
     await dataSource.query(`INSERT INTO tenants (id, slug, name, status, version, created_at, updated_at) VALUES ($1, $2, 'T', 'ACTIVE', 1, now(), now())`, [
       tenantId,
@@ -61,15 +65,16 @@ const postgresAvailable = distributedAvailable();
     expect(rows).toEqual([{ n: 1 }]);
   });
 
-  it('reads any mix of scoped and GLOBAL slots in one statement, returning only the ones that exist', async () => {
+  it('reads any mix of scoped and GLOBAL slots in one statement of a unit of work, returning only the ones that exist', async () => {
     const organizationId = uuid7();
-    const scoped: ConfigurationSlot = { level: 'ORGANIZATION', scopeId: organizationId, key: 'mix' };
+    const slot: ConfigurationSlot = { level: 'ORGANIZATION', scopeId: organizationId, key: 'mix' };
     const global: ConfigurationSlot = { level: 'GLOBAL', scopeId: null, key: 'mix' };
     const absent: ConfigurationSlot = { level: 'DEPARTMENT', scopeId: uuid7(), key: 'mix' };
-    await set(scoped, 'org');
+    await set(slot, 'org');
     await set(global, 'global');
     const counter = queryCounterOf(dataSource);
-    const { result, statements } = await counter.measure(() => store.entriesAt([absent, scoped, global]));
+    // Inside an open unit of work, so only the store's own statements are counted.
+    const { result, statements } = await scoped.run(() => counter.measure(() => store.entriesAt([absent, slot, global])));
     expect(statements).toBe(1);
     expect(result.map((e) => [e.level, e.value]).sort()).toEqual([
       ['GLOBAL', 'global'],
@@ -105,9 +110,10 @@ const postgresAvailable = distributedAvailable();
       }),
       counter.measure(() => dataSource.transaction(async (manager) => manager.query<unknown[]>('SELECT 1'))),
     ]);
-    expect(mine.statements).toBe(2);
+    // Each store call is its own unit of work: BEGIN, the row scope, the SELECT, COMMIT.
+    expect(mine.statements).toBe(8);
     // BEGIN, SELECT, COMMIT: each one a round trip.
     expect(theirs.statements).toBe(3);
-    expect(counter.total - before).toBe(5);
+    expect(counter.total - before).toBe(11);
   });
 });

@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { ScopedDatabase } from '../../../infrastructure/database/scoped-database';
 import { isUniqueViolation } from '../../../infrastructure/database/postgres-errors';
 import { returningRows } from '../../../infrastructure/database/returning-rows';
 import type { Department, Organization } from '../service/hierarchy';
@@ -49,15 +49,15 @@ const DEPT_COLUMNS = `${ORG_COLUMNS}, organization_id, parent_id, path`;
 
 /** All SQL for organizations and departments. Tree changes run in one transaction each. */
 export class HierarchyStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: ScopedDatabase) {}
 
   async organizationsByIds(ids: readonly string[]): Promise<Organization[]> {
-    const rows: OrganizationRow[] = await this.dataSource.query(`SELECT ${ORG_COLUMNS} FROM organizations WHERE id = ANY($1::uuid[])`, [ids]);
+    const rows: OrganizationRow[] = await this.db.query(`SELECT ${ORG_COLUMNS} FROM organizations WHERE id = ANY($1::uuid[])`, [ids]);
     return rows.map(toOrganization);
   }
 
   async listOrganizations(tenantId: string, afterId: string | null, limit: number, includeArchived: boolean): Promise<Organization[]> {
-    const rows: OrganizationRow[] = await this.dataSource.query(
+    const rows: OrganizationRow[] = await this.db.query(
       `SELECT ${ORG_COLUMNS} FROM organizations
         WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id > $2) AND ($3 OR archived_at IS NULL)
         ORDER BY id LIMIT $4`,
@@ -68,7 +68,7 @@ export class HierarchyStore {
 
   async insertOrganization(organization: Organization): Promise<void> {
     await this.unique(() =>
-      this.dataSource.query(`INSERT INTO organizations (id, tenant_id, name, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`, [
+      this.db.query(`INSERT INTO organizations (id, tenant_id, name, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`, [
         organization.id,
         organization.tenantId,
         organization.name,
@@ -80,11 +80,13 @@ export class HierarchyStore {
 
   async renameOrganization(id: string, name: string, expectedVersion: number): Promise<Organization> {
     const rows = await this.unique(() =>
-      returningRows<OrganizationRow>(
-        this.dataSource.manager,
-        `UPDATE organizations SET name = $2, version = version + 1, updated_at = now()
-          WHERE id = $1 AND version = $3 RETURNING ${ORG_COLUMNS}`,
-        [id, name, expectedVersion],
+      this.db.run((manager) =>
+        returningRows<OrganizationRow>(
+          manager,
+          `UPDATE organizations SET name = $2, version = version + 1, updated_at = now()
+            WHERE id = $1 AND version = $3 RETURNING ${ORG_COLUMNS}`,
+          [id, name, expectedVersion],
+        ),
       ),
     );
     if (rows[0]) return toOrganization(rows[0]);
@@ -93,14 +95,14 @@ export class HierarchyStore {
 
   /** Archives the organization and every active department in it, atomically. */
   async archiveOrganization(id: string, expectedVersion: number | null): Promise<Organization> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.run(async (manager) => {
       const rows = await returningRows<OrganizationRow>(
         manager,
         `UPDATE organizations SET archived_at = now(), version = version + 1, updated_at = now()
           WHERE id = $1 AND archived_at IS NULL AND ($2::int IS NULL OR version = $2) RETURNING ${ORG_COLUMNS}`,
         [id, expectedVersion],
       );
-      if (!rows[0]) throw await this.staleOrMissing('organizations', id, manager);
+      if (!rows[0]) throw await this.staleOrMissing('organizations', id);
       await manager.query(
         `UPDATE departments SET archived_at = now(), version = version + 1, updated_at = now() WHERE organization_id = $1 AND archived_at IS NULL`,
         [id],
@@ -109,9 +111,9 @@ export class HierarchyStore {
     });
   }
 
-  /** `manager` must be the transaction's when called inside one: a second connection would wait on it forever under PGlite. */
-  async departmentsByIds(ids: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<Department[]> {
-    const rows: DepartmentRow[] = await manager.query(`SELECT ${DEPT_COLUMNS} FROM departments WHERE id = ANY($1::uuid[])`, [ids]);
+  /** Inside a tree change it joins that transaction (see ScopedDatabase.run). */
+  async departmentsByIds(ids: readonly string[]): Promise<Department[]> {
+    const rows: DepartmentRow[] = await this.db.query(`SELECT ${DEPT_COLUMNS} FROM departments WHERE id = ANY($1::uuid[])`, [ids]);
     return rows.map(toDepartment);
   }
 
@@ -127,7 +129,7 @@ export class HierarchyStore {
         : 'parentId' in scope
           ? ['parent_id = $1', scope.parentId]
           : ['$1 = ANY(path)', scope.ancestorId];
-    const rows: DepartmentRow[] = await this.dataSource.query(
+    const rows: DepartmentRow[] = await this.db.query(
       `SELECT ${DEPT_COLUMNS} FROM departments
         WHERE ${condition} AND ($2::uuid IS NULL OR id > $2) AND ($3 OR archived_at IS NULL)
         ORDER BY id LIMIT $4`,
@@ -138,7 +140,7 @@ export class HierarchyStore {
 
   async insertDepartment(department: Department): Promise<void> {
     await this.unique(() =>
-      this.dataSource.query(
+      this.db.query(
         `INSERT INTO departments (id, tenant_id, organization_id, parent_id, path, name, version, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5::uuid[], $6, $7, $8, $8)`,
         [department.id, department.tenantId, department.organizationId, department.parentId, department.path, department.name, department.version, department.createdAt],
@@ -147,8 +149,8 @@ export class HierarchyStore {
   }
 
   /** How many levels the subtree rooted at `id` spans, itself included. */
-  async subtreeHeight(id: string, manager: EntityManager = this.dataSource.manager): Promise<number> {
-    const [row] = await manager.query<{ deepest: number; own: number }[]>(
+  async subtreeHeight(id: string): Promise<number> {
+    const [row] = await this.db.query<{ deepest: number; own: number }[]>(
       `SELECT coalesce(max(cardinality(path)), 0) AS deepest, (SELECT cardinality(path) FROM departments WHERE id = $1) AS own
          FROM departments WHERE $1 = ANY(path)`,
       [id],
@@ -167,7 +169,7 @@ export class HierarchyStore {
     expectedVersion: number | null,
     check: (department: Department, newParent: Department | null, subtreeHeight: number) => void,
   ): Promise<Department> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.run(async (manager) => {
       const locked: DepartmentRow[] = await manager.query(
         `SELECT ${DEPT_COLUMNS} FROM departments WHERE organization_id = (SELECT organization_id FROM departments WHERE id = $1) ORDER BY id FOR UPDATE`,
         [id],
@@ -176,9 +178,9 @@ export class HierarchyStore {
       const department = byId.get(id);
       if (!department) throw new MissingRowError();
       if (expectedVersion !== null && department.version !== expectedVersion) throw new StaleVersionError(department.version);
-      const newParent = newParentId === null ? null : (byId.get(newParentId) ?? (await this.departmentsByIds([newParentId], manager))[0] ?? null);
+      const newParent = newParentId === null ? null : (byId.get(newParentId) ?? (await this.departmentsByIds([newParentId]))[0] ?? null);
       if (newParentId !== null && !newParent) throw new MissingRowError();
-      check(department, newParent, await this.subtreeHeight(id, manager));
+      check(department, newParent, await this.subtreeHeight(id));
       const prefix = newParent ? [...newParent.path, newParent.id] : [];
       await manager.query(
         `UPDATE departments SET path = $2::uuid[] || path[array_position(path, $1::uuid):], updated_at = now() WHERE $1 = ANY(path)`,
@@ -198,14 +200,14 @@ export class HierarchyStore {
 
   /** Archives a department and its whole subtree, atomically. */
   async archiveDepartment(id: string, expectedVersion: number | null): Promise<Department> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.run(async (manager) => {
       const rows = await returningRows<DepartmentRow>(
         manager,
         `UPDATE departments SET archived_at = now(), version = version + 1, updated_at = now()
           WHERE id = $1 AND archived_at IS NULL AND ($2::int IS NULL OR version = $2) RETURNING ${DEPT_COLUMNS}`,
         [id, expectedVersion],
       );
-      if (!rows[0]) throw await this.staleOrMissing('departments', id, manager);
+      if (!rows[0]) throw await this.staleOrMissing('departments', id);
       await manager.query(
         `UPDATE departments SET archived_at = now(), version = version + 1, updated_at = now() WHERE $1 = ANY(path) AND archived_at IS NULL`,
         [id],
@@ -214,8 +216,8 @@ export class HierarchyStore {
     });
   }
 
-  private async staleOrMissing(table: 'organizations' | 'departments', id: string, manager: EntityManager = this.dataSource.manager): Promise<Error> {
-    const [row] = await manager.query<{ version: number }[]>(`SELECT version FROM ${table} WHERE id = $1`, [id]);
+  private async staleOrMissing(table: 'organizations' | 'departments', id: string): Promise<Error> {
+    const [row] = await this.db.query<{ version: number }[]>(`SELECT version FROM ${table} WHERE id = $1`, [id]);
     return row ? new StaleVersionError(row.version) : new MissingRowError();
   }
 

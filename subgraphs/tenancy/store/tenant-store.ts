@@ -1,4 +1,5 @@
-import { In, type DataSource, type Repository } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
+import type { ScopedDatabase } from '../../../infrastructure/database/scoped-database';
 import { isUniqueViolation } from '../../../infrastructure/database/postgres-errors';
 import { ConfigurationEntryEntity } from './configuration-entry.entity';
 import { DepartmentEntity } from './department.entity';
@@ -8,39 +9,43 @@ import { OrganizationEntity } from './organization.entity';
 import { TenantEntity, type TenantStatusValue } from './tenant.entity';
 import { CreateTenants1732500000000 } from './migrations/1732500000000-create-tenants';
 import { TenantSuspension1732600000000 } from './migrations/1732600000000-tenant-suspension';
+import { TenancyRowLevelSecurity1732900000000 } from './migrations/1732900000000-row-level-security';
 
 export const TENANCY_ENTITIES = [TenantEntity, OrganizationEntity, DepartmentEntity, ConfigurationEntryEntity];
-export const TENANCY_MIGRATIONS = [CreateTenants1732500000000, TenantSuspension1732600000000, CreateHierarchy1732700000000, CreateConfiguration1732800000000];
+export const TENANCY_MIGRATIONS = [
+  CreateTenants1732500000000, TenantSuspension1732600000000, CreateHierarchy1732700000000, CreateConfiguration1732800000000,
+  TenancyRowLevelSecurity1732900000000,
+];
 
 export class DuplicateSlugError extends Error {}
 
-/** All SQL the tenancy subgraph runs against its tenants table. */
-export class TenantStore {
-  private readonly tenants: Repository<TenantEntity>;
+const tenantsOf = (manager: EntityManager) => manager.getRepository(TenantEntity);
 
-  constructor(dataSource: DataSource) {
-    this.tenants = dataSource.getRepository(TenantEntity);
-  }
+/** All SQL the tenancy subgraph runs against its tenants table, in the row scope it was given. */
+export class TenantStore {
+  constructor(private readonly db: ScopedDatabase) {}
 
   findByIds(ids: readonly string[]): Promise<TenantEntity[]> {
-    return this.tenants.findBy({ id: In([...ids]) });
+    return this.db.run((m) => tenantsOf(m).findBy({ id: In([...ids]) }));
   }
 
   findBySlug(slug: string): Promise<TenantEntity | null> {
-    return this.tenants.findOneBy({ slug });
+    return this.db.run((m) => tenantsOf(m).findOneBy({ slug }));
   }
 
   /** Keyset page ordered by id (UUIDv7, so creation order); `onlyId` narrows it to one tenant. */
   list(options: { afterId: string | null; limit: number; onlyId?: string }): Promise<TenantEntity[]> {
-    const query = this.tenants.createQueryBuilder('t').orderBy('t.id', 'ASC').take(options.limit);
-    if (options.afterId) query.andWhere('t.id > :afterId', { afterId: options.afterId });
-    if (options.onlyId) query.andWhere('t.id = :onlyId', { onlyId: options.onlyId });
-    return query.getMany();
+    return this.db.run((m) => {
+      const query = tenantsOf(m).createQueryBuilder('t').orderBy('t.id', 'ASC').take(options.limit);
+      if (options.afterId) query.andWhere('t.id > :afterId', { afterId: options.afterId });
+      if (options.onlyId) query.andWhere('t.id = :onlyId', { onlyId: options.onlyId });
+      return query.getMany();
+    });
   }
 
   async insert(tenant: TenantEntity): Promise<void> {
     try {
-      await this.tenants.insert(tenant);
+      await this.db.run((m) => tenantsOf(m).insert(tenant));
     } catch (error) {
       if (isUniqueViolation(error)) throw new DuplicateSlugError();
       throw error;
@@ -52,7 +57,8 @@ export class TenantStore {
    * changes the row (and publishes its event). Null when the tenant is unknown or already in that status.
    */
   async transitionStatus(id: string, change: { status: TenantStatusValue; reason: string | null; at: Date }): Promise<TenantEntity | null> {
-    const result = await this.tenants
+    const result = await this.db.run((m) =>
+      tenantsOf(m)
       .createQueryBuilder()
       .update(TenantEntity)
       .set({
@@ -64,14 +70,12 @@ export class TenantStore {
       })
       .where('id = :id AND status <> :status', { id, status: change.status })
       .returning('*')
-      .execute();
+      .execute(),
+    );
     const row = (result.raw as TenantRow[])[0];
     return row ? fromRow(row) : null;
   }
 
-  async ping(): Promise<void> {
-    await this.tenants.query('SELECT 1');
-  }
 }
 
 /** A `tenants` row as RETURNING hands it back: column names, not entity properties. */
