@@ -64,7 +64,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
               graphqlUrl: () => graphqlUrl('tenancy'),
               contextSecret: secret,
               caller: 'gateway',
-              permissions: [PERMISSIONS.tenantReadAny],
+              permissions: [PERMISSIONS.platformAdmin, PERMISSIONS.tenantsRead],
               // Callers wait on this; a slow tenancy fails the request closed rather than holding it.
               timeoutMs: 3_000,
             }),

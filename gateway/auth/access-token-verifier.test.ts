@@ -17,7 +17,7 @@ async function makeKey(kid: string): Promise<TestKey> {
 
 function token(key: TestKey, overrides: { exp?: number; aud?: string; sub?: string } = {}) {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ tid: 't1', roles: ['member'], perms: ['user:read'] })
+  return new SignJWT({ tid: 't1', roles: ['member'], perms: ['users:read'] })
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ACCESS_TOKEN.issuer)
     .setAudience(overrides.aud ?? ACCESS_TOKEN.audience)
@@ -60,7 +60,7 @@ describe('access token verification against identity JWKS', () => {
       organizationId: null,
       departmentId: null,
       roles: ['member'],
-      permissions: ['user:read'],
+      permissions: ['users:read'],
     });
   });
 

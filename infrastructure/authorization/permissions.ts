@@ -1,30 +1,42 @@
 import { errors } from '../errors/error-codes';
 import type { Principal } from '../context/request-context';
 
-/** Every permission string the platform checks. Roles (owned by identity) are named sets of these. */
+/**
+ * The one registry of permission strings. Roles (built-in or a tenant's custom ones) are named sets of these,
+ * access tokens and API keys carry them, and the gateway enforces them as federation scopes.
+ */
 export const PERMISSIONS = {
-  tenantCreate: 'tenant:create',
-  /** Suspend and reactivate tenants. */
-  tenantManage: 'tenant:manage',
-  tenantRead: 'tenant:read',
-  tenantReadAny: 'tenant:read:any',
-  userRead: 'user:read',
-  userReadAny: 'user:read:any',
-  userCreate: 'user:create',
-  userCreateAny: 'user:create:any',
-  auditRead: 'audit:read',
-  auditReadAny: 'audit:read:any',
-  organizationRead: 'organization:read',
-  organizationReadAny: 'organization:read:any',
-  organizationWrite: 'organization:write',
-  organizationWriteAny: 'organization:write:any',
-  /** Scoped configuration: read effective values in your tenant; write them there; write GLOBAL ones and any tenant's. */
+  usersRead: 'users:read',
+  /** Create, update, suspend and delete users. */
+  usersWrite: 'users:write',
+  rolesRead: 'roles:read',
+  /** Define custom roles and assign or revoke roles. */
+  rolesWrite: 'roles:write',
+  tenantsRead: 'tenants:read',
+  /** Create, suspend and reactivate tenants: platform only. */
+  tenantsWrite: 'tenants:write',
+  organizationsRead: 'organizations:read',
+  /** Organizations and departments: create, rename, move, archive. */
+  organizationsWrite: 'organizations:write',
   configRead: 'config:read',
   configWrite: 'config:write',
-  configWriteAny: 'config:write:any',
+  auditRead: 'audit:read',
+  apiKeysRead: 'apikeys:read',
+  apiKeysWrite: 'apikeys:write',
+  /** Reach every tenant (and GLOBAL configuration): the platform operator's permission. */
+  platformAdmin: 'platform:admin',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
+
+export const ALL_PERMISSIONS: readonly Permission[] = Object.values(PERMISSIONS);
+
+/** Permissions only the platform may hold: a tenant's custom role or API key can never carry them. */
+export const PLATFORM_ONLY_PERMISSIONS: readonly Permission[] = [PERMISSIONS.platformAdmin, PERMISSIONS.tenantsWrite];
+
+export function isPermission(value: string): value is Permission {
+  return (ALL_PERMISSIONS as readonly string[]).includes(value);
+}
 
 export function hasPermission(principal: Principal, permission: Permission): boolean {
   return principal.permissions.includes(permission);
@@ -40,13 +52,18 @@ export function requirePermission(principal: Principal, permission: Permission):
   if (!hasPermission(principal, permission)) throw errors.forbidden(`missing permission ${permission}`);
 }
 
+/** Platform admins reach every tenant. */
+export function reachesEveryTenant(principal: Principal): boolean {
+  return hasPermission(principal, PERMISSIONS.platformAdmin);
+}
+
 /**
  * May the caller act on data of `tenantId`? Their own tenant needs `permission`; any other tenant (or platform
- * scope) needs its `:any` variant. The answer never depends on whether the target exists, so it leaks nothing.
+ * scope) needs platform:admin. The answer never depends on whether the target exists, so it leaks nothing.
  */
-export function requireTenantAccess(principal: Principal, tenantId: string | null, permission: Permission, anyPermission: Permission): void {
+export function requireTenantAccess(principal: Principal, tenantId: string | null, permission: Permission): void {
   requireSignedIn(principal);
-  if (hasPermission(principal, anyPermission)) return;
+  if (reachesEveryTenant(principal)) return;
   if (tenantId !== null && principal.tenantId === tenantId && hasPermission(principal, permission)) return;
   throw errors.forbidden(
     tenantId !== null && principal.tenantId !== tenantId

@@ -3,7 +3,7 @@ import { signContext, verifyContext } from './signed-context';
 
 const secret = 'a'.repeat(40);
 const context: RequestContext = {
-  principal: { kind: 'USER', subject: 'u1', tenantId: 't1', roles: ['member'], permissions: ['user:read'] },
+  principal: { kind: 'USER', subject: 'u1', tenantId: 't1', roles: ['member'], permissions: ['users:read'] },
   requestId: 'req-1',
   ipAddress: '127.0.0.1',
   userAgent: 'jest',

@@ -43,7 +43,7 @@ describe.each(platformModes())('authentication at the gateway and the subgraphs 
   it('refuses a token signed by a key identity never published, even with a real kid', async () => {
     const { privateKey } = await generateKeyPair('EdDSA');
     const realKid = decodeProtectedHeader(acme.admin.token).kid!;
-    const forged = await new SignJWT({ tid: null, roles: ['platform-admin'], perms: ['tenant:create', 'user:read:any'] })
+    const forged = await new SignJWT({ tid: null, roles: ['platform-admin'], perms: ['tenants:write', 'platform:admin'] })
       .setProtectedHeader({ alg: 'EdDSA', kid: realKid, typ: 'at+jwt' })
       .setIssuer('lattice-identity')
       .setAudience('lattice')
@@ -110,7 +110,7 @@ describe.each(platformModes())('authentication at the gateway and the subgraphs 
   it('ignores a signed context header sent by a client, even one signed with the real secret', async () => {
     const claimed = signContext(
       {
-        principal: { kind: 'USER', subject: acme.admin.id, tenantId: null, roles: ['platform-admin'], permissions: ['tenant:read:any', 'tenant:create'] },
+        principal: { kind: 'USER', subject: acme.admin.id, tenantId: null, roles: ['platform-admin'], permissions: ['platform:admin', 'tenants:write'] },
         requestId: 'client-made-request',
         ipAddress: null,
         userAgent: null,
@@ -128,7 +128,7 @@ describe.each(platformModes())('authentication at the gateway and the subgraphs 
       expect({ name, status: withoutContext.status, codes: codesOf(withoutContext) }).toEqual({ name, status: 401, codes: ['UNAUTHENTICATED'] });
 
       const forged = signContext(
-        { principal: { kind: 'USER', subject: 'x', tenantId: null, roles: [], permissions: ['tenant:read:any'] }, requestId: 'r', ipAddress: null, userAgent: null },
+        { principal: { kind: 'USER', subject: 'x', tenantId: null, roles: [], permissions: ['platform:admin'] }, requestId: 'r', ipAddress: null, userAgent: null },
         'a-secret-that-is-not-the-platform-secret-at-all',
       );
       const withForgedContext = await graphql(`${base}/graphql`, '{ __typename }', {}, { [CONTEXT_HEADER]: forged });

@@ -11,7 +11,7 @@ export interface Attacker {
   name: string;
   email: string;
   token: string;
-  /** Holds organization:write in A: such an attacker gets past the permission check and must meet NOT_FOUND. */
+  /** Holds organizations:write in A: such an attacker gets past the permission check and must meet NOT_FOUND. */
   writesOrganizations: boolean;
 }
 

@@ -7,7 +7,7 @@ import { AuditEventConnection, AuditEventType } from './audit-event.type';
 
 @ArgsType()
 class AuditEventsArgs extends PageArgs {
-  @Field(() => ID, { nullable: true, description: "Defaults to the caller's tenant; another tenant needs audit:read:any." })
+  @Field(() => ID, { nullable: true, description: "Defaults to the caller's tenant; another tenant needs platform:admin." })
   tenantId?: string | null;
 }
 

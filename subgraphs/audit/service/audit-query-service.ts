@@ -32,7 +32,7 @@ export class AuditQueryService {
     const principal = this.request.principal;
     requireSignedIn(principal);
     const tenantId = args.tenantId ?? principal.tenantId;
-    requireTenantAccess(principal, tenantId, PERMISSIONS.auditRead, PERMISSIONS.auditReadAny);
+    requireTenantAccess(principal, tenantId, PERMISSIONS.auditRead);
     const rows = await this.store.list(tenantId, page.afterKey, page.limit + 1);
     return toPage(rows.map(toAuditEvent), page, (e) => e.id, (e) => e);
   }

@@ -43,6 +43,6 @@ export class SignInInput {
 
 @ArgsType()
 export class UsersArgs extends PageArgs {
-  @Field(() => ID, { nullable: true, description: "Defaults to the caller's tenant; another tenant needs user:read:any." })
+  @Field(() => ID, { nullable: true, description: "Defaults to the caller's tenant; another tenant needs platform:admin." })
   tenantId?: string | null;
 }

@@ -15,7 +15,7 @@ export interface Placement {
  * tenant; an organization admin only their organization; a department admin only their department's subtree.
  */
 export async function administeredScope(principal: Principal, directory: TenantDirectory): Promise<UserScope> {
-  const scoped = !principal.roles.includes('tenant-admin') && !hasPermission(principal, PERMISSIONS.userReadAny);
+  const scoped = !principal.roles.includes('tenant-admin') && !hasPermission(principal, PERMISSIONS.platformAdmin);
   if (scoped && principal.roles.includes('organization-admin')) {
     return principal.organizationId ? { kind: 'organization', organizationId: principal.organizationId } : { kind: 'departments', departmentIds: [] };
   }

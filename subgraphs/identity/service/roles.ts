@@ -1,41 +1,14 @@
-import { PERMISSIONS, type Permission } from '../../../infrastructure/authorization/permissions';
+import { ALL_PERMISSIONS, PERMISSIONS, PLATFORM_ONLY_PERMISSIONS, type Permission } from '../../../infrastructure/authorization/permissions';
 
 /** The built-in roles and the fixed permission set each grants. Custom roles come with the identity-and-access work. */
 export const BUILT_IN_ROLES = {
-  'platform-admin': [
-    PERMISSIONS.tenantCreate,
-    PERMISSIONS.tenantManage,
-    PERMISSIONS.tenantRead,
-    PERMISSIONS.tenantReadAny,
-    PERMISSIONS.userRead,
-    PERMISSIONS.userReadAny,
-    PERMISSIONS.userCreate,
-    PERMISSIONS.userCreateAny,
-    PERMISSIONS.auditRead,
-    PERMISSIONS.auditReadAny,
-    PERMISSIONS.organizationRead,
-    PERMISSIONS.organizationReadAny,
-    PERMISSIONS.organizationWrite,
-    PERMISSIONS.organizationWriteAny,
-    PERMISSIONS.configRead,
-    PERMISSIONS.configWrite,
-    PERMISSIONS.configWriteAny,
-  ],
-  'tenant-admin': [
-    PERMISSIONS.tenantRead,
-    PERMISSIONS.userRead,
-    PERMISSIONS.userCreate,
-    PERMISSIONS.auditRead,
-    PERMISSIONS.organizationRead,
-    PERMISSIONS.organizationWrite,
-    PERMISSIONS.configRead,
-    PERMISSIONS.configWrite,
-  ],
+  'platform-admin': ALL_PERMISSIONS,
+  'tenant-admin': ALL_PERMISSIONS.filter((p) => !PLATFORM_ONLY_PERMISSIONS.includes(p)),
   // Scoped admins: the same permissions as a tenant admin has for users, narrowed by UserService to their
   // organization, or to their department's subtree.
-  'organization-admin': [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.userCreate, PERMISSIONS.organizationRead, PERMISSIONS.configRead],
-  'department-admin': [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.userCreate, PERMISSIONS.organizationRead, PERMISSIONS.configRead],
-  member: [PERMISSIONS.tenantRead, PERMISSIONS.userRead, PERMISSIONS.organizationRead, PERMISSIONS.configRead],
+  'organization-admin': [PERMISSIONS.tenantsRead, PERMISSIONS.usersRead, PERMISSIONS.usersWrite, PERMISSIONS.organizationsRead, PERMISSIONS.configRead],
+  'department-admin': [PERMISSIONS.tenantsRead, PERMISSIONS.usersRead, PERMISSIONS.usersWrite, PERMISSIONS.organizationsRead, PERMISSIONS.configRead],
+  member: [PERMISSIONS.tenantsRead, PERMISSIONS.usersRead, PERMISSIONS.organizationsRead, PERMISSIONS.configRead],
 } as const satisfies Record<string, readonly Permission[]>;
 
 export type RoleName = keyof typeof BUILT_IN_ROLES;

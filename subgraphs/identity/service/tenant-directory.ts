@@ -32,7 +32,7 @@ export class TenantDirectory {
       graphqlUrl: tenancyGraphqlUrl,
       contextSecret,
       caller: 'identity',
-      permissions: [PERMISSIONS.tenantReadAny, PERMISSIONS.organizationReadAny],
+      permissions: [PERMISSIONS.platformAdmin, PERMISSIONS.tenantsRead, PERMISSIONS.organizationsRead],
     });
   }
 

@@ -57,16 +57,16 @@ export class UserService {
     requireSignedIn(this.principal);
     const user = await this.byId.load(id);
     if (!user) return null;
-    const visible = hasPermission(this.principal, PERMISSIONS.userReadAny) || (user.tenantId !== null && user.tenantId === this.principal.tenantId);
+    const visible = hasPermission(this.principal, PERMISSIONS.platformAdmin) || (user.tenantId !== null && user.tenantId === this.principal.tenantId);
     return visible ? user : null;
   }
 
-  /** Users of one tenant: the caller's own by default; another tenant needs user:read:any. */
+  /** Users of one tenant: the caller's own by default; another tenant needs platform:admin. */
   async list(args: { tenantId?: string | null; first?: number | null; after?: string | null }): Promise<Page<User>> {
     const page = parsePageRequest(args.first, args.after);
     requireSignedIn(this.principal);
     const tenantId = args.tenantId ?? this.principal.tenantId;
-    requireTenantAccess(this.principal, tenantId, PERMISSIONS.userRead, PERMISSIONS.userReadAny);
+    requireTenantAccess(this.principal, tenantId, PERMISSIONS.usersRead);
     const scope = await administeredScope(this.principal, this.tenants);
     const rows = await this.store.listUsers(tenantId, page.afterKey, page.limit + 1, scope);
     return toPage(rows.map(toUser), page, (u) => u.id, (u) => u);
@@ -76,7 +76,7 @@ export class UserService {
     requireSignedIn(this.principal);
     const tenantId = input.tenantId ?? null;
     // Authorisation first: a caller who may not create users there learns nothing about the input or the tenant.
-    requireTenantAccess(this.principal, tenantId, PERMISSIONS.userCreate, PERMISSIONS.userCreateAny);
+    requireTenantAccess(this.principal, tenantId, PERMISSIONS.usersWrite);
     const { email, normalized } = normalizeEmail('input.email', input.email);
     const displayName = validateDisplayName('input.displayName', input.displayName);
     validatePassword('input.password', input.password);

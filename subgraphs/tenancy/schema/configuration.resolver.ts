@@ -21,7 +21,7 @@ export class ConfigurationResolver {
     return entry ? toConfigurationEntryType(entry) : null;
   }
 
-  @Mutation(() => ConfigurationEntryType, { description: 'Sets a key at one scope, replacing any value there. GLOBAL needs config:write:any.' })
+  @Mutation(() => ConfigurationEntryType, { description: 'Sets a key at one scope, replacing any value there. GLOBAL needs platform:admin.' })
   async setConfiguration(@Ctx() ctx: TenancyContext, @Arg('input', () => SetConfigurationInput) input: SetConfigurationInput): Promise<ConfigurationEntryType> {
     return toConfigurationEntryType(await ctx.configuration.set(input));
   }

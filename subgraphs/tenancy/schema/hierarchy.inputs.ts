@@ -72,7 +72,7 @@ export class ListArgs extends PageArgs {
 
 @ArgsType()
 export class OrganizationsArgs extends ListArgs {
-  @Field(() => ID, { nullable: true, description: "Defaults to the caller's tenant; another needs organization:read:any." })
+  @Field(() => ID, { nullable: true, description: "Defaults to the caller's tenant; another needs platform:admin." })
   tenantId?: string | null;
 }
 

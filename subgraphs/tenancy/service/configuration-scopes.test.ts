@@ -16,17 +16,17 @@ const principal = (tenantId: string | null, permissions: string[]): Principal =>
   subject: 'u1',
   tenantId,
   roles: [],
-  permissions: ['organization:read', 'tenant:read', ...permissions],
+  permissions: ['organizations:read', 'tenants:read', ...permissions],
 });
 const admin = (tenantId: string) => principal(tenantId, ['config:read', 'config:write']);
 const member = (tenantId: string) => principal(tenantId, ['config:read']);
-const platformAdmin = principal(null, ['organization:read:any', 'tenant:read:any', 'config:read', 'config:write', 'config:write:any']);
+const platformAdmin = principal(null, ['platform:admin', 'organizations:read', 'tenants:read', 'config:read', 'config:write']);
 
 /** Acme's one organization and department, behind lookups that count how often they are asked. */
 function lookups() {
   const calls = { tenants: 0, organizations: 0, departments: 0 };
   // The real services' visibility rule, reduced to what these tests need.
-  const visibleTo = (p: Principal) => p.tenantId === ACME || p.permissions.includes('organization:read:any');
+  const visibleTo = (p: Principal) => p.tenantId === ACME || p.permissions.includes('platform:admin');
   const make = (p: Principal) => ({
     tenants: { find: async ({ id }: { id: string }) => (calls.tenants++, id === ACME ? { id: ACME } : null) } as unknown as TenantService,
     organizations: {
@@ -91,7 +91,7 @@ describe('configuration scopes', () => {
     expect(await platform.forWrite({ level: 'TENANT', id: ACME }, 'input.scope')).toEqual({ level: 'TENANT', scopeId: ACME, tenantId: ACME });
   });
 
-  it('lets members read but not write, and only config:write:any write GLOBAL', async () => {
+  it('lets members read but not write, and only platform:admin write GLOBAL', async () => {
     const { make } = lookups();
     const asMember = new ConfigurationScopes(member(ACME), new ScopeAncestry(), make(member(ACME)));
     expect(await codeOf(asMember.forRead({ level: 'ORGANIZATION', id: ORG }, 'scope'))).toBe('OK');

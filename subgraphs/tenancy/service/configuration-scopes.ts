@@ -32,8 +32,8 @@ const NOUN: Record<ScopeLevel, string> = { TENANT: 'tenant', ORGANIZATION: 'orga
  * Which scopes a request may read or write configuration at, following the platform's one refusal rule:
  * an organization or department that is unknown or not yours is NOT_FOUND (the same words either way); a tenant
  * that is not yours is FORBIDDEN whether or not it exists; a visible scope without the permission is FORBIDDEN.
- * Reading needs config:read in the scope's tenant, writing config:write (GLOBAL: config:write:any); holders of
- * config:write:any may read and write every tenant's configuration.
+ * Reading needs config:read in the scope's tenant, writing config:write (GLOBAL: platform:admin); holders of
+ * platform:admin may read and write every tenant's configuration.
  */
 export class ConfigurationScopes {
   private readonly hierarchy: HierarchyAccess;
@@ -91,7 +91,7 @@ export class ConfigurationScopes {
     const id = scope.id ?? null;
     if (scope.level === 'GLOBAL') {
       if (id !== null) throw errors.badInput(`${field}.id`, 'must be omitted for GLOBAL');
-      requirePermission(this.principal, access === 'write' ? PERMISSIONS.configWriteAny : PERMISSIONS.configRead);
+      requirePermission(this.principal, access === 'write' ? PERMISSIONS.platformAdmin : PERMISSIONS.configRead);
       return GLOBAL;
     }
     if (id === null) throw errors.badInput(`${field}.id`, `is required for ${scope.level}`);
@@ -103,7 +103,7 @@ export class ConfigurationScopes {
   /** The object, if it exists and the caller may see it: from memory when known, else through the request's loaders. */
   private async owner(level: ScopeLevel, id: string, access: Access): Promise<ScopeOwner> {
     if (level === 'TENANT') {
-      // Naming a tenant: FORBIDDEN unless it is yours (or you hold :any), before anything reveals whether it exists.
+      // Naming a tenant: FORBIDDEN unless it is yours (or you hold platform:admin), before anything reveals whether it exists.
       this.authorize(id, access);
     } else if (!TENANT_ID_PATTERN.test(id)) {
       throw errors.notFound(NOUN[level], id.slice(0, 80));
@@ -135,6 +135,6 @@ export class ConfigurationScopes {
 
   private authorize(tenantId: string, access: Access): void {
     const permission: Permission = access === 'write' ? PERMISSIONS.configWrite : PERMISSIONS.configRead;
-    requireTenantAccess(this.principal, tenantId, permission, PERMISSIONS.configWriteAny);
+    requireTenantAccess(this.principal, tenantId, permission);
   }
 }

@@ -11,8 +11,8 @@ export class HierarchyAccess {
 
   canRead(tenantId: string): boolean {
     return (
-      hasPermission(this.principal, PERMISSIONS.organizationReadAny) ||
-      (this.principal.tenantId === tenantId && hasPermission(this.principal, PERMISSIONS.organizationRead))
+      hasPermission(this.principal, PERMISSIONS.platformAdmin) ||
+      (this.principal.tenantId === tenantId && hasPermission(this.principal, PERMISSIONS.organizationsRead))
     );
   }
 
@@ -23,18 +23,18 @@ export class HierarchyAccess {
     return row;
   }
 
-  /** Writing needs organization:write in the row's tenant (or :any); a visible row without it is FORBIDDEN. */
+  /** Writing needs organizations:write in the row's tenant (or platform:admin); a visible row without it is FORBIDDEN. */
   requireWrite(tenantId: string): void {
-    requireTenantAccess(this.principal, tenantId, PERMISSIONS.organizationWrite, PERMISSIONS.organizationWriteAny);
+    requireTenantAccess(this.principal, tenantId, PERMISSIONS.organizationsWrite);
   }
 
-  /** The tenant a list or create addresses: the caller's own unless another is named (needs the :any permission). */
+  /** The tenant a list or create addresses: the caller's own unless another is named (needs platform:admin). */
   targetTenant(named: string | null | undefined, forWrite: boolean): string {
     requireSignedIn(this.principal);
     const tenantId = named ?? this.principal.tenantId;
     if (!tenantId) throw errors.badInput('tenantId', 'platform users must name the tenant');
-    if (forWrite) requireTenantAccess(this.principal, tenantId, PERMISSIONS.organizationWrite, PERMISSIONS.organizationWriteAny);
-    else requireTenantAccess(this.principal, tenantId, PERMISSIONS.organizationRead, PERMISSIONS.organizationReadAny);
+    if (forWrite) requireTenantAccess(this.principal, tenantId, PERMISSIONS.organizationsWrite);
+    else requireTenantAccess(this.principal, tenantId, PERMISSIONS.organizationsRead);
     return tenantId;
   }
 }

@@ -28,17 +28,17 @@ export class TenantService {
     return this.request.principal;
   }
 
-  /** `tenant(id)` / `tenant(slug)`: your own tenant, or any with tenant:read:any. Another tenant is FORBIDDEN whether or not it exists. */
+  /** `tenant(id)` / `tenant(slug)`: your own tenant, or any with platform:admin. Another tenant is FORBIDDEN whether or not it exists. */
   async find(args: { id?: string | null; slug?: string | null }): Promise<Tenant | null> {
     if ((args.id ? 1 : 0) + (args.slug ? 1 : 0) !== 1) throw errors.badInput('tenant', 'pass exactly one of id or slug');
     requireSignedIn(this.principal);
     if (args.id) {
-      requireTenantAccess(this.principal, args.id, PERMISSIONS.tenantRead, PERMISSIONS.tenantReadAny);
+      requireTenantAccess(this.principal, args.id, PERMISSIONS.tenantsRead);
       return this.byId.load(args.id);
     }
     const row = await this.store.findBySlug(args.slug!);
     // Decide access before revealing anything: a slug of someone else's tenant is FORBIDDEN, an unknown one too.
-    if (!hasPermission(this.principal, PERMISSIONS.tenantReadAny) && (!row || row.id !== this.principal.tenantId)) {
+    if (!hasPermission(this.principal, PERMISSIONS.platformAdmin) && (!row || row.id !== this.principal.tenantId)) {
       throw errors.forbidden('cross-tenant access is not allowed: you can only reach your own tenant');
     }
     return row ? toTenant(row) : null;
@@ -46,15 +46,15 @@ export class TenantService {
 
   /** Entity reference from another subgraph (e.g. `User.tenant`), same visibility rule as `tenant(id)`. */
   async resolveReference(id: string): Promise<Tenant | null> {
-    requireTenantAccess(this.principal, id, PERMISSIONS.tenantRead, PERMISSIONS.tenantReadAny);
+    requireTenantAccess(this.principal, id, PERMISSIONS.tenantsRead);
     return this.byId.load(id);
   }
 
   /** Platform admins page through every tenant; anyone else sees exactly their own. */
   async list(first: number | null | undefined, after: string | null | undefined): Promise<Page<Tenant>> {
     const page = parsePageRequest(first, after);
-    const seesAll = hasPermission(this.principal, PERMISSIONS.tenantReadAny);
-    if (!seesAll) requirePermission(this.principal, PERMISSIONS.tenantRead);
+    const seesAll = hasPermission(this.principal, PERMISSIONS.platformAdmin);
+    if (!seesAll) requirePermission(this.principal, PERMISSIONS.tenantsRead);
     const onlyId = seesAll ? undefined : this.principal.tenantId;
     if (onlyId === null) return toPage([], page, (t: Tenant) => t.id, (t) => t);
     const rows = await this.store.list({ afterId: page.afterKey, limit: page.limit + 1, ...(onlyId ? { onlyId } : {}) });
@@ -62,7 +62,7 @@ export class TenantService {
   }
 
   async create(input: { slug: string; name: string }): Promise<Tenant> {
-    requirePermission(this.principal, PERMISSIONS.tenantCreate);
+    requirePermission(this.principal, PERMISSIONS.tenantsWrite);
     const slug = input.slug.trim();
     const name = input.name.trim();
     if (!SLUG_PATTERN.test(slug)) throw errors.badInput('input.slug', `must match ${SLUG_PATTERN.source} (got ${JSON.stringify(input.slug)})`);
@@ -87,7 +87,7 @@ export class TenantService {
    * Platform admins only. Suspending a suspended tenant changes nothing and publishes nothing.
    */
   async suspend(id: string, reason: string): Promise<Tenant> {
-    requirePermission(this.principal, PERMISSIONS.tenantManage);
+    requirePermission(this.principal, PERMISSIONS.tenantsWrite);
     const trimmed = reason.trim();
     if (trimmed.length < 1 || trimmed.length > SUSPENSION_REASON_MAX_LENGTH) {
       throw errors.badInput('input.reason', `must be 1 to ${SUSPENSION_REASON_MAX_LENGTH} characters after trimming (got ${trimmed.length})`);
@@ -97,7 +97,7 @@ export class TenantService {
 
   /** Lifts a suspension; the gateway lets the tenant's users back in, with the tokens they already hold. */
   async reactivate(id: string): Promise<Tenant> {
-    requirePermission(this.principal, PERMISSIONS.tenantManage);
+    requirePermission(this.principal, PERMISSIONS.tenantsWrite);
     return this.transition(id, 'ACTIVE', null);
   }
 
