@@ -12,10 +12,16 @@ import { SystemSubgraphClient } from '../infrastructure/graphql/system-subgraph-
 import { defineModule, type InfrastructureModule } from '../infrastructure/lifecycle';
 import { CONFIG, EVENT_BUS, LOG_SINK, moduleLogger } from '../infrastructure/modules/core-modules';
 import { subgraphModuleName, type RunningSubgraph } from '../infrastructure/modules/subgraph-module';
+import { SIGNING_KEY_ROTATED } from '../infrastructure/authorization/signing-keys';
 import { AccessTokenVerifier } from './auth/access-token-verifier';
+import { startApiKeyAuthentication } from './auth/api-key-authentication';
+import { BearerCredentialVerifier } from './auth/api-key-bearer-verifier';
 import { gatewayContextOf } from './auth/gateway-context';
 import { SignedContextDataSource, type GatewayContext } from './federation/signed-context-data-source';
 import { readSupergraph } from './federation/supergraph';
+import { withoutSecurityFeatures } from './federation/security-features';
+import { fieldAuthorizationPlugin } from './authorization/field-authorization-plugin';
+import { FieldRequirements } from './authorization/field-requirements';
 import { gatewayReadiness } from './health/readiness';
 import { JWKS_PATH } from '../infrastructure/authorization/access-token';
 import { jwksRoute } from './server/jwks-route';
@@ -56,7 +62,10 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
         const graphqlUrl = (name: SubgraphName) =>
           options.embeddedSubgraphs ? `${baseUrls()[name]}/graphql` : config.subgraphs[name].url!;
 
-        const verifier = new AccessTokenVerifier(new URL(JWKS_PATH, baseUrls().identity));
+        // API keys (`Bearer lat_…`) are checked with identity over a signed internal route; see docs/architecture.md, API keys.
+        const apiKeys = await startApiKeyAuthentication<GatewayContext>({ identityBaseUrl: () => baseUrls().identity, contextSecret: secret, bus: ctx.get<EventBus>(EVENT_BUS), logger });
+        const accessTokens = new AccessTokenVerifier(new URL(JWKS_PATH, baseUrls().identity));
+        const verifier = new BearerCredentialVerifier(apiKeys.authenticator, accessTokens);
         const tenants = new TenantStatusCache(
           fetchTenantStatusFrom(
             new SystemSubgraphClient({
@@ -70,9 +79,13 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
             }),
           ),
         );
+        // Read once per supergraph load: a request only looks fields up (see docs/architecture.md, field authorization).
+        const supergraphSdl = await readSupergraph();
+        const fieldRequirements = FieldRequirements.fromSupergraph(supergraphSdl);
         let supergraphLoaded = false;
         const gateway = new ApolloGateway({
-          supergraphSdl: await readSupergraph(),
+          // The planner gets the supergraph without the security directives it cannot load; Lattice enforces them (gateway/authorization).
+          supergraphSdl: withoutSecurityFeatures(supergraphSdl),
           buildService: ({ name }) => new SignedContextDataSource(name, graphqlUrl(name as SubgraphName), secret),
         });
         gateway.onSchemaLoadOrUpdate(() => {
@@ -86,7 +99,9 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
           stopOnTerminationSignals: false,
           formatError: (formatted) => formatErrorForClient(formatted, undefined, (error) => logger.error('unexpected error', { error })),
           plugins: [
+            fieldAuthorizationPlugin(fieldRequirements, logger),
             tenantStatusChangePlugin(tenants),
+            apiKeys.plugin,
             {
               // Every error carries the request id, so a user's report can be matched to the logs.
               async requestDidStart({ contextValue }) {
@@ -108,7 +123,15 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
         const graphql = graphqlRoute<GatewayContext>('/graphql', server, (req) => gatewayContextOf(req, verifier, tenants));
 
         // Live before the first request is served: every replica hears every suspension (see docs/architecture.md).
-        const unsubscribe = await ctx.get<EventBus>(EVENT_BUS).subscribe(TENANT_STATUS_EVENTS, (event) => tenants.apply(event));
+        const bus = ctx.get<EventBus>(EVENT_BUS);
+        const subscriptions = [
+          await bus.subscribe(TENANT_STATUS_EVENTS, (event) => tenants.apply(event)),
+          // A new signing key is in identity's JWKS before it signs: fetch it now rather than on its first token.
+          await bus.subscribe(SIGNING_KEY_ROTATED, () => accessTokens.reload()),
+        ];
+        const unsubscribe = async () => {
+          for (const stop of subscriptions) await stop();
+        };
         let http: RunningHttpServer;
         try {
           http = await startHttpServer({
@@ -121,6 +144,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
           });
         } catch (error) {
           await unsubscribe();
+          await apiKeys.stop();
           throw error;
         }
         logger.info('Lattice gateway ready', { url: `${http.url}/graphql` });
@@ -128,6 +152,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
           url: http.url,
           async stop() {
             await http.stop();
+            await apiKeys.stop();
             await unsubscribe();
             await server.stop();
           },

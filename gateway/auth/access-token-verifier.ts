@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { ACCESS_TOKEN } from '../../infrastructure/authorization/access-token';
+import type { ScopedGrant } from '../../infrastructure/authorization/grants';
 import type { Principal } from '../../infrastructure/context/request-context';
 import { errors } from '../../infrastructure/errors/error-codes';
 
@@ -17,6 +18,11 @@ export class AccessTokenVerifier {
       cacheMaxAge: 10 * 60_000,
       timeoutDuration: 5_000,
     });
+  }
+
+  /** Fetches identity's JWKS now (identity announced a new key), ignoring the cooldown. */
+  async reload(): Promise<void> {
+    await this.keys.reload().catch(() => undefined);
   }
 
   async verify(token: string): Promise<Principal> {
@@ -40,6 +46,8 @@ export class AccessTokenVerifier {
         departmentId: idClaim(payload.did),
         roles,
         permissions,
+        ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
+        ...grantsOf(payload.grants),
       };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw errors.unauthenticated('the access token has expired; sign in again or refresh it');
@@ -50,6 +58,20 @@ export class AccessTokenVerifier {
       throw errors.unauthenticated('the access token is not valid');
     }
   }
+}
+
+const GRANT_LEVELS: readonly string[] = ['TENANT', 'ORGANIZATION', 'DEPARTMENT'];
+
+/** Scoped grants from a verified token; anything malformed is dropped rather than trusted. */
+function grantsOf(value: unknown): { grants?: ScopedGrant[] } {
+  if (!Array.isArray(value)) return {};
+  const grants = value.flatMap((raw: unknown): ScopedGrant[] => {
+    if (typeof raw !== 'object' || raw === null) return [];
+    const { level, id, permissions } = raw as Record<string, unknown>;
+    if (typeof level !== 'string' || !GRANT_LEVELS.includes(level) || typeof id !== 'string') return [];
+    return [{ level: level as ScopedGrant['level'], id, permissions: stringArray(permissions) }];
+  });
+  return grants.length > 0 ? { grants } : {};
 }
 
 function stringArray(value: unknown): string[] {

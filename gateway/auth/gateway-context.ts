@@ -4,8 +4,7 @@ import type { GatewayContext } from '../federation/signed-context-data-source';
 import { clientAddressOf, requestIdOf } from '../server/request-context';
 import { requireActiveTenant } from '../tenancy/require-active-tenant';
 import type { TenantStatusCache } from '../tenancy/tenant-status-cache';
-import type { AccessTokenVerifier } from './access-token-verifier';
-import { authenticateRequest } from './authenticate-request';
+import { authenticateRequest, type CredentialVerifier } from './authenticate-request';
 
 export interface Refusal {
   refuse: { status: number; body: unknown };
@@ -17,7 +16,7 @@ export interface Refusal {
  */
 export async function gatewayContextOf(
   req: IncomingMessage,
-  verifier: AccessTokenVerifier,
+  verifier: CredentialVerifier,
   tenants: TenantStatusCache,
 ): Promise<GatewayContext | Refusal> {
   const requestId = requestIdOf(req);

@@ -1,3 +1,4 @@
+import type { ScopedGrant } from './grants';
 /** The access-token contract between identity (which signs) and the gateway (which verifies). */
 export const ACCESS_TOKEN = {
   issuer: 'lattice-identity',
@@ -17,5 +18,10 @@ export interface AccessTokenClaims {
   oid: string | null;
   did: string | null;
   roles: string[];
+  /** Permissions across the tenant: built-in roles plus roles assigned at TENANT scope. */
   perms: string[];
+  /** Permissions from roles assigned at an organization or department: valid only inside it. */
+  grants?: ScopedGrant[];
+  /** The session (refresh-token family) the token was issued in, so signOut knows which to end. Absent in tokens issued before sessions existed. */
+  sid?: string;
 }

@@ -34,6 +34,10 @@ export interface LatticeConfig {
   /** HMAC secret the gateway signs subgraph context with; generated and kept in the data dir when embedded and unset. */
   contextSecret: string | undefined;
   accessTokenTtlSeconds: number;
+  /** identity's signing keys: replaced every `rotationDays`; a new key is published `leadSeconds` before it signs. */
+  signingKeys: { rotationDays: number; leadSeconds: number };
+  /** identity's brute-force protection: failed sign-ins per account (then locked) and per client address, per window. */
+  signInThrottle: { accountThreshold: number; ipLimit: number; windowSeconds: number };
   drainTimeoutMs: number;
 }
 
@@ -110,6 +114,21 @@ const envSchema = z.object({
     .min(60, 'must be at least 60 seconds')
     .max(3600, 'must be at most 3600 seconds (access tokens are short-lived)')
     .default(900),
+  LATTICE_SIGNING_KEY_ROTATION_DAYS: z.coerce.number({ error: 'must be a number of days' }).int().min(1, 'must be 1 to 365 days').max(365, 'must be 1 to 365 days').default(30),
+  LATTICE_SIGNING_KEY_LEAD_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int()
+    .min(1, 'must be 1 to 3600 seconds')
+    .max(3600, 'must be 1 to 3600 seconds')
+    .default(60),
+  LATTICE_LOCKOUT_THRESHOLD: z.coerce.number({ error: 'must be a number of attempts' }).int().min(1, 'must be 1 to 1000').max(1000, 'must be 1 to 1000').default(5),
+  LATTICE_LOCKOUT_WINDOW_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int()
+    .min(60, 'must be 60 to 86400 seconds')
+    .max(86_400, 'must be 60 to 86400 seconds')
+    .default(900),
+  LATTICE_SIGN_IN_IP_LIMIT: z.coerce.number({ error: 'must be a number of attempts' }).int().min(1, 'must be 1 to 100000').max(100_000, 'must be 1 to 100000').default(50),
   LATTICE_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
 });
 
@@ -176,6 +195,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
     admin: { email: e.LATTICE_ADMIN_EMAIL, password: e.LATTICE_ADMIN_PASSWORD },
     contextSecret: e.LATTICE_CONTEXT_SECRET,
     accessTokenTtlSeconds: e.LATTICE_ACCESS_TOKEN_TTL,
+    signingKeys: { rotationDays: e.LATTICE_SIGNING_KEY_ROTATION_DAYS, leadSeconds: e.LATTICE_SIGNING_KEY_LEAD_SECONDS },
+    signInThrottle: { accountThreshold: e.LATTICE_LOCKOUT_THRESHOLD, ipLimit: e.LATTICE_SIGN_IN_IP_LIMIT, windowSeconds: e.LATTICE_LOCKOUT_WINDOW_SECONDS },
     drainTimeoutMs: e.LATTICE_DRAIN_TIMEOUT_MS,
   };
 }

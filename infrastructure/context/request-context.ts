@@ -1,3 +1,4 @@
+import type { ScopedGrant } from '../authorization/grants';
 /** Who is calling, as the gateway established it. Subgraphs only ever see this through a verified signature. */
 export interface Principal {
   kind: 'USER' | 'API_KEY' | 'SYSTEM' | 'ANONYMOUS';
@@ -9,7 +10,12 @@ export interface Principal {
   organizationId?: string | null;
   departmentId?: string | null;
   roles: readonly string[];
+  /** Permissions across the caller's tenant (or everywhere, with platform:admin). */
   permissions: readonly string[];
+  /** Permissions held only inside one organization or department subtree (role assignments below tenant level). */
+  grants?: readonly ScopedGrant[];
+  /** The user's session (the access token's `sid`), when the token names one: what signOut ends. */
+  sessionId?: string;
 }
 
 export interface RequestContext {

@@ -38,6 +38,7 @@ export const errors = {
   conflict: (message: string) => new LatticeError('CONFLICT', message),
   badInput: (field: string, message: string) => new LatticeError('BAD_USER_INPUT', `${field}: ${message}`, { field }),
   unavailable: (message: string) => new LatticeError('SERVICE_UNAVAILABLE', message),
+  rateLimited: (message: string) => new LatticeError('RATE_LIMITED', message),
   tenantSuspended: (slug: string) => new LatticeError('TENANT_SUSPENDED', `tenant ${JSON.stringify(slug)} is suspended; contact your platform administrator`),
 };
 

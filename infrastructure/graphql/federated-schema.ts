@@ -3,9 +3,28 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { type GraphQLSchema, parse } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import type { Permission } from '../authorization/permissions';
 
 export const FEDERATION_LINK =
-  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires"])';
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@authenticated", "@requiresScopes"])';
+
+/**
+ * Federation's `@authenticated`, for type-graphql's `@Directive(AUTHENTICATED)`: only signed-in callers may select
+ * the field (or any field returning the type). The gateway enforces it before any subgraph is called.
+ */
+export const AUTHENTICATED = '@authenticated';
+
+/**
+ * Federation's `@requiresScopes`, with Lattice permissions as scopes: `@Directive(requiresScopes(PERMISSIONS.usersWrite))`.
+ * Each argument is one alternative, a permission or a list of permissions that must all be held:
+ * `requiresScopes([a, b], c)` is `@requiresScopes(scopes: [["a", "b"], ["c"]])`, (a AND b) OR c.
+ * The gateway enforces it before any subgraph is called; subgraphs still check which tenant and unit.
+ */
+export function requiresScopes(...anyOf: readonly (Permission | readonly Permission[])[]): string {
+  if (anyOf.length === 0) throw new Error('requiresScopes needs at least one permission');
+  const alternatives = anyOf.map((alternative) => (typeof alternative === 'string' ? [alternative] : [...alternative]));
+  return `@requiresScopes(scopes: ${JSON.stringify(alternatives)})`;
+}
 
 export type ReferenceResolvers = Record<string, { __resolveReference: (reference: Record<string, unknown>, context: never) => unknown }>;
 

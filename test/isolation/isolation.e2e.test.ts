@@ -47,7 +47,8 @@ describe.each(platformModes())('tenant isolation through the gateway (%s mode)',
       platform.graphqlUrl,
       `query($t: ID!, $o: ID!, $d: ID!) {
         tenant(id: $t) { id slug name status }
-        users(tenantId: $t, first: 100) { edges { node { id email displayName status roles organization { id } department { id } } } }
+        users(tenantId: $t, first: 100) { edges { node { id email displayName status roles organization { id } department { id } roleAssignments { id role { id } scope { level id } } } } }
+        roles(tenantId: $t, first: 100) { edges { node { id name permissions version } } }
         t: configuration(scope: { level: TENANT, id: $t }, key: "probe") { value version }
         o: configuration(scope: { level: ORGANIZATION, id: $o }, key: "probe") { value version }
         d: configuration(scope: { level: DEPARTMENT, id: $d }, key: "probe") { value version }
@@ -76,6 +77,7 @@ describe.each(platformModes())('tenant isolation through the gateway (%s mode)',
     const bOrg = await make(b.admin.token, 'createOrganization', 'CreateOrganizationInput', { name: 'B main' });
     const bDept = await make(b.admin.token, 'createDepartment', 'CreateDepartmentInput', { organizationId: bOrg, name: 'B one' });
     const bChild = await make(b.admin.token, 'createDepartment', 'CreateDepartmentInput', { organizationId: bOrg, name: 'B child', parentId: bDept });
+    const bRole = await make(b.admin.token, 'createRole', 'CreateRoleInput', { name: 'B auditors', permissions: ['audit:read'] });
     // B's configuration at every level it owns, under the key the attacks use: reads must not leak it, writes must not touch it.
     const secret = unique('b-secret');
     for (const [level, id] of [['TENANT', b.tenant.id], ['ORGANIZATION', bOrg], ['DEPARTMENT', bDept]] as const) {
@@ -97,7 +99,7 @@ describe.each(platformModes())('tenant isolation through the gateway (%s mode)',
     const deptAdmin = await scopedAdmin({ departmentId: aSibling, roles: ['department-admin'] });
     world = {
       a: { tenantId: a.tenant.id, slug: a.tenant.slug, organizationId: aOrg, departmentId: aSibling },
-      b: { tenantId: b.tenant.id, slug: b.tenant.slug, organizationId: bOrg, departmentId: bDept, childDepartmentId: bChild, adminEmail: b.admin.email, secret },
+      b: { tenantId: b.tenant.id, slug: b.tenant.slug, organizationId: bOrg, departmentId: bDept, childDepartmentId: bChild, adminEmail: b.admin.email, adminId: b.admin.id, roleId: bRole, secret },
       attackers: [
         { name: 'tenant admin of A', email: a.admin.email, token: a.admin.token, writesOrganizations: true },
         { name: 'organization admin of another organization in A', ...orgAdmin, writesOrganizations: false },

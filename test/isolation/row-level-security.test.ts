@@ -189,7 +189,7 @@ describe.each(BACKENDS)('row-level security on $name', (backend) => {
           [uuid7(), u.id, u.tenantId, `hash-${u.id}`],
         );
       }
-      await identity.owner.query(`INSERT INTO signing_keys (kid, algorithm, public_jwk, private_jwk_encrypted) VALUES ('k1', 'EdDSA', '{}', 'sealed')`);
+      await identity.owner.query(`INSERT INTO signing_keys (kid, algorithm, public_jwk, private_jwk_encrypted, activates_at) VALUES ('k1', 'EdDSA', '{}', 'sealed', now())`);
     }, 120_000);
 
     afterAll(async () => {
@@ -211,7 +211,7 @@ describe.each(BACKENDS)('row-level security on $name', (backend) => {
       }
       const tables = async (s: Subgraph) =>
         (await s.owner.query<{ t: string }>(`SELECT relname AS t FROM pg_class WHERE relforcerowsecurity ORDER BY 1`)).rows.map((r) => r.t);
-      expect(await tables(identity)).toEqual(['refresh_tokens', 'signing_keys', 'users']);
+      expect(await tables(identity)).toEqual(['api_keys', 'refresh_tokens', 'role_assignments', 'roles', 'sign_in_attempts', 'signing_keys', 'users']);
       expect(await tables(tenancy)).toEqual(['configuration_entries', 'departments', 'organizations', 'tenants']);
     });
 

@@ -95,7 +95,7 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
 
 /** `npm run start:<service>` for each service, on real PostgreSQL (one database each) and Redis. */
 export async function startDistributedPlatform(
-  options: { extraIdentityReplicas?: number; extraTenancyReplicas?: number; extraGateways?: number } = {},
+  options: { extraIdentityReplicas?: number; extraTenancyReplicas?: number; extraGateways?: number; env?: Record<string, string> } = {},
 ): Promise<RunningPlatform> {
   const infra = await testInfrastructure();
   if (!infra.available) throw new Error(infra.reason);
@@ -124,6 +124,7 @@ export async function startDistributedPlatform(
     LATTICE_CONTEXT_SECRET: contextSecret,
     LATTICE_ADMIN_EMAIL: ADMIN_EMAIL,
     LATTICE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    ...options.env,
   });
   // Extra identity replicas share the identity database and start at the same moment as the first one.
   const replicaPorts = await Promise.all(Array.from({ length: options.extraIdentityReplicas ?? 0 }, () => freePort()));

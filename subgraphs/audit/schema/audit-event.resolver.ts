@@ -1,4 +1,6 @@
-import { Args, ArgsType, Ctx, Field, ID, Query, Resolver } from 'type-graphql';
+import { Args, ArgsType, Ctx, Directive, Field, ID, Query, Resolver } from 'type-graphql';
+import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
+import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { AuditContext } from '../audit-context';
@@ -13,6 +15,7 @@ class AuditEventsArgs extends PageArgs {
 
 @Resolver(() => AuditEventType)
 export class AuditEventResolver {
+  @Directive(requiresScopes(PERMISSIONS.auditRead))
   @Query(() => AuditEventConnection, { description: "The caller's tenant's audit trail, newest first. Needs audit:read." })
   async auditEvents(
     @Ctx() ctx: AuditContext,

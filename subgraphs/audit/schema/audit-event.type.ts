@@ -1,8 +1,12 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { TenantReference, UserReference } from '../../../infrastructure/graphql/entity-references';
+import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
 import { connectionType, type Connection } from '../../../infrastructure/graphql/connection';
+import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
 
+// On the type: any field that ever returns an event (a list, an entity reference) needs audit:read too.
+@Directive(requiresScopes(PERMISSIONS.auditRead))
 @Directive('@key(fields: "id")')
 @ObjectType('AuditEvent', { description: 'One recorded domain event. Append-only: there is no way to change or delete it.' })
 export class AuditEventType {

@@ -1,4 +1,5 @@
-import { ArgsType, Field, ID, InputType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
+import { UserStatus } from './user.type';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
 
 @InputType()
@@ -41,8 +42,65 @@ export class SignInInput {
   tenantSlug?: string | null;
 }
 
+@InputType()
+export class UsersFilter {
+  @Field(() => UserStatus, { nullable: true, description: 'Only users in this status. Without it, every status but DELETED.' })
+  status?: UserStatus | null;
+
+  @Field(() => ID, { nullable: true })
+  organizationId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  departmentId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Case-insensitive part of the e-mail or display name (at most 100 characters).' })
+  search?: string | null;
+}
+
 @ArgsType()
 export class UsersArgs extends PageArgs {
   @Field(() => ID, { nullable: true, description: "Defaults to the caller's tenant; another tenant needs platform:admin." })
   tenantId?: string | null;
+
+  @Field(() => UsersFilter, { nullable: true, description: 'Ordered by creation (id) either way, so cursors stay stable.' })
+  filter?: UsersFilter | null;
+}
+
+@InputType()
+export class UpdateUserInput {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true })
+  displayName?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Moves the user; give organizationId and/or departmentId (null for none) together.' })
+  organizationId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  departmentId?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Replaces the roles; takes effect in the next access token.' })
+  roles?: string[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'The version you read: a stale one is CONFLICT.' })
+  expectedVersion?: number | null;
+}
+
+@InputType()
+export class SuspendUserInput {
+  @Field(() => ID)
+  id!: string;
+}
+
+@InputType()
+export class ReactivateUserInput {
+  @Field(() => ID)
+  id!: string;
+}
+
+@InputType()
+export class DeleteUserInput {
+  @Field(() => ID)
+  id!: string;
 }

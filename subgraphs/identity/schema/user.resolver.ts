@@ -1,17 +1,21 @@
-import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, Mutation, Query, Resolver } from 'type-graphql';
+import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
+import { AUTHENTICATED, requiresScopes } from '../../../infrastructure/graphql/federated-schema';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { IdentityContext } from '../identity-context';
-import { CreateUserInput, SignInInput, UsersArgs } from './user.inputs';
+import { CreateUserInput, DeleteUserInput, ReactivateUserInput, SignInInput, SuspendUserInput, UpdateUserInput, UsersArgs } from './user.inputs';
 import { toUserType } from './user-mapping';
 import { AuthPayload, UserConnection, UserType } from './user.type';
 
 @Resolver(() => UserType)
 export class UserResolver {
+  @Directive(AUTHENTICATED)
   @Query(() => UserType, { description: 'The signed-in user.' })
   async me(@Ctx() ctx: IdentityContext): Promise<UserType> {
     return toUserType(await ctx.users.me());
   }
 
+  @Directive(requiresScopes(PERMISSIONS.usersRead))
   @Query(() => UserConnection, { description: "Users of the caller's tenant (platform admins may name another tenant)." })
   async users(
     @Ctx() ctx: IdentityContext,
@@ -20,11 +24,37 @@ export class UserResolver {
     return mapPage(await ctx.users.list(args), toUserType);
   }
 
+  @Directive(requiresScopes(PERMISSIONS.usersWrite))
   @Mutation(() => UserType, { description: 'Creates a user: tenant admins in their own tenant, platform admins anywhere.' })
   async createUser(@Ctx() ctx: IdentityContext, @Arg('input', () => CreateUserInput) input: CreateUserInput): Promise<UserType> {
     return toUserType(await ctx.users.create(input));
   }
 
+  @Directive(requiresScopes(PERMISSIONS.usersWrite))
+  @Mutation(() => UserType, { description: "Changes a user's display name, organization/department or roles." })
+  async updateUser(@Ctx() ctx: IdentityContext, @Arg('input', () => UpdateUserInput) input: UpdateUserInput): Promise<UserType> {
+    return toUserType(await ctx.users.update(input));
+  }
+
+  @Directive(requiresScopes(PERMISSIONS.usersWrite))
+  @Mutation(() => UserType, { description: 'Suspends a user: sign-in and token refresh are refused and every session is revoked.' })
+  async suspendUser(@Ctx() ctx: IdentityContext, @Arg('input', () => SuspendUserInput) input: SuspendUserInput): Promise<UserType> {
+    return toUserType(await ctx.users.suspend(input.id));
+  }
+
+  @Directive(requiresScopes(PERMISSIONS.usersWrite))
+  @Mutation(() => UserType, { description: 'Lets a suspended user sign in again.' })
+  async reactivateUser(@Ctx() ctx: IdentityContext, @Arg('input', () => ReactivateUserInput) input: ReactivateUserInput): Promise<UserType> {
+    return toUserType(await ctx.users.reactivate(input.id));
+  }
+
+  @Directive(requiresScopes(PERMISSIONS.usersWrite))
+  @Mutation(() => UserType, { description: 'Soft-deletes a user: kept for audit trails (status DELETED), never signs in again; the e-mail can be reused.' })
+  async deleteUser(@Ctx() ctx: IdentityContext, @Arg('input', () => DeleteUserInput) input: DeleteUserInput): Promise<UserType> {
+    return toUserType(await ctx.users.delete(input.id));
+  }
+
+  // No requirement: anonymous callers sign in here.
   @Mutation(() => AuthPayload, { description: 'Exchanges e-mail and password for an access and a refresh token.' })
   async signIn(@Ctx() ctx: IdentityContext, @Arg('input', () => SignInInput) input: SignInInput): Promise<AuthPayload> {
     const result = await ctx.authentication.signIn(input);

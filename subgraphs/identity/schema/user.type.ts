@@ -6,6 +6,8 @@ export enum UserStatus {
   ACTIVE = 'ACTIVE',
   SUSPENDED = 'SUSPENDED',
   DEACTIVATED = 'DEACTIVATED',
+  /** Soft-deleted: kept for audit trails, cannot sign in, e-mail free for a new account. */
+  DELETED = 'DELETED',
 }
 registerEnumType(UserStatus, { name: 'UserStatus' });
 

@@ -4,6 +4,7 @@ import { uuid7 } from '../../../infrastructure/events/uuid7';
 import type { Logger } from '../../../infrastructure/logging/logger';
 import type { IdentityStore } from '../store/identity-store';
 import { DuplicateEmailError } from '../store/identity-store';
+import { checkPasswordPolicy } from './password-policy';
 import { hashPassword } from './passwords';
 import { normalizeEmail } from './user-rules';
 
@@ -28,6 +29,8 @@ export async function seedPlatformAdmin(
   const { email, normalized } = normalizeEmail('LATTICE_ADMIN_EMAIL', config.admin.email ?? DEFAULT_ADMIN_EMAIL);
   const generated = config.admin.password === undefined;
   const password = config.admin.password ?? randomBytes(18).toString('base64url');
+  // A configured password meets the same policy as any other: the first start refuses a weak one, naming the variable only.
+  if (!generated) checkPasswordPolicy('LATTICE_ADMIN_PASSWORD', password, email);
   const now = new Date();
   try {
     await store.insertUser({

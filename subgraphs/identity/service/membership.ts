@@ -1,4 +1,5 @@
-import { hasPermission, PERMISSIONS } from '../../../infrastructure/authorization/permissions';
+import { scopedGrantsFor } from '../../../infrastructure/authorization/grants';
+import { hasPermission, PERMISSIONS, type Permission } from '../../../infrastructure/authorization/permissions';
 import type { Principal } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
 import type { UserScope } from '../store/identity-store';
@@ -14,7 +15,13 @@ export interface Placement {
  * Which of its tenant's users a caller administers. Tenant admins (and readers without an admin role) cover the
  * tenant; an organization admin only their organization; a department admin only their department's subtree.
  */
-export async function administeredScope(principal: Principal, directory: TenantDirectory): Promise<UserScope> {
+export async function administeredScope(principal: Principal, directory: TenantDirectory, permission: Permission = PERMISSIONS.usersRead): Promise<UserScope> {
+  if (!hasPermission(principal, permission)) {
+    // No tenant-wide permission: only what roles assigned at organizations and departments reach.
+    const grants = scopedGrantsFor(principal, permission);
+    const departments = await Promise.all(grants.filter((g) => g.level === 'DEPARTMENT').map((g) => directory.departmentSubtree(g.id)));
+    return { kind: 'units', organizationIds: grants.filter((g) => g.level === 'ORGANIZATION').map((g) => g.id), departmentIds: [...new Set(departments.flat())] };
+  }
   const scoped = !principal.roles.includes('tenant-admin') && !hasPermission(principal, PERMISSIONS.platformAdmin);
   if (scoped && principal.roles.includes('organization-admin')) {
     return principal.organizationId ? { kind: 'organization', organizationId: principal.organizationId } : { kind: 'departments', departmentIds: [] };
@@ -64,10 +71,28 @@ export function checkRolePlacement(roles: readonly RoleName[], placement: Placem
 /** A scoped admin may only place users inside their scope, and grant no role above their own. */
 export function checkWithinScope(scope: UserScope, roles: readonly RoleName[], placement: Placement): void {
   if (scope.kind === 'tenant') return;
-  const inside =
-    scope.kind === 'organization' ? placement.organizationId === scope.organizationId : placement.departmentId !== null && scope.departmentIds.includes(placement.departmentId);
-  if (!inside) throw errors.forbidden(`you can only add users inside the ${scope.kind === 'organization' ? 'organization' : 'department subtree'} you administer`);
+  if (!isInside(scope, placement)) {
+    throw errors.forbidden(`you can only place users inside the ${scope.kind === 'organization' ? 'organization' : scope.kind === 'units' ? 'organizations and departments' : 'department subtree'} you administer`);
+  }
+  // Roles assigned below tenant level never reach the built-in admin roles.
   const grantable: readonly RoleName[] = scope.kind === 'organization' ? ['member', 'department-admin'] : ['member'];
   const excess = roles.filter((role) => !grantable.includes(role));
   if (excess.length > 0) throw errors.forbidden(`you cannot grant ${excess.join(', ')}`);
+}
+
+/** Is a user placed at `placement` inside what `scope` covers? */
+export function isInside(scope: UserScope, placement: Placement): boolean {
+  switch (scope.kind) {
+    case 'tenant':
+      return true;
+    case 'organization':
+      return placement.organizationId === scope.organizationId;
+    case 'departments':
+      return placement.departmentId !== null && scope.departmentIds.includes(placement.departmentId);
+    case 'units':
+      return (
+        (placement.organizationId !== null && scope.organizationIds.includes(placement.organizationId)) ||
+        (placement.departmentId !== null && scope.departmentIds.includes(placement.departmentId))
+      );
+  }
 }

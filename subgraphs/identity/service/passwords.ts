@@ -1,5 +1,4 @@
 import { Algorithm, hash, verify } from '@node-rs/argon2';
-import { errors } from '../../../infrastructure/errors/error-codes';
 
 /** OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane. */
 const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
@@ -7,13 +6,7 @@ const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19 * 1024, t
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
 
-export function validatePassword(field: string, password: string): void {
-  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
-    // Never echo the password itself, only its length.
-    throw errors.badInput(field, `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters (got ${password.length})`);
-  }
-}
-
+// The async hash and verify of @node-rs/argon2 run on libuv's thread pool, never on the event loop.
 export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2_OPTIONS);
 }

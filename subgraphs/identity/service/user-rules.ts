@@ -35,3 +35,24 @@ export function validateRoles(field: string, roles: readonly string[] | null | u
   }
   return requested as RoleName[];
 }
+
+const FILTER_STATUSES = ['ACTIVE', 'SUSPENDED', 'DEACTIVATED', 'DELETED'] as const;
+export const USER_SEARCH_MAX_LENGTH = 100;
+
+/** A users list filter, trimmed; an empty search is no search. */
+export function validateUserFilter(
+  field: string,
+  filter: { status?: string | null; organizationId?: string | null; departmentId?: string | null; search?: string | null } | null | undefined,
+): { status?: (typeof FILTER_STATUSES)[number] | null; organizationId?: string | null; departmentId?: string | null; search?: string | null } {
+  if (!filter) return {};
+  const status = filter.status ?? null;
+  if (status !== null && !(FILTER_STATUSES as readonly string[]).includes(status)) throw errors.badInput(`${field}.status`, `must be one of ${FILTER_STATUSES.join(', ')}`);
+  const search = filter.search?.trim() ?? '';
+  if (search.length > USER_SEARCH_MAX_LENGTH) throw errors.badInput(`${field}.search`, `must be at most ${USER_SEARCH_MAX_LENGTH} characters (got ${search.length})`);
+  return {
+    status: status as (typeof FILTER_STATUSES)[number] | null,
+    organizationId: filter.organizationId ?? null,
+    departmentId: filter.departmentId ?? null,
+    search: search === '' ? null : search,
+  };
+}

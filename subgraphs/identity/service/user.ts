@@ -6,7 +6,7 @@ export interface User {
   departmentId: string | null;
   email: string;
   displayName: string;
-  status: 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED';
+  status: 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED' | 'DELETED';
   roles: string[];
   version: number;
   createdAt: Date;

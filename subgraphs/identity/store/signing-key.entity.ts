@@ -19,6 +19,10 @@ export class SigningKeyEntity {
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
+  /** Published from creation, but signs only from here on (see SigningKeyStore). */
+  @Column({ name: 'activates_at', type: 'timestamptz' })
+  activatesAt!: Date;
+
   /** When this key stopped signing; it stays in JWKS until every token it signed has expired. */
   @Column({ name: 'retired_at', type: 'timestamptz', nullable: true })
   retiredAt!: Date | null;

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type UserStatusValue = 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED';
+export type UserStatusValue = 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED' | 'DELETED';
 
 @Entity({ name: 'users' })
 export class UserEntity {

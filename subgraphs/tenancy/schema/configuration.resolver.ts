@@ -1,4 +1,6 @@
-import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, Mutation, Query, Resolver } from 'type-graphql';
+import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
+import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
 import type { TenancyContext } from '../tenancy-context';
 import { toConfigurationEntryType, toEffectiveConfigurationType } from './configuration-mapping';
 import { ConfigurationArgs, DeleteConfigurationInput, EffectiveConfigurationArgs, SetConfigurationInput } from './configuration.inputs';
@@ -6,6 +8,7 @@ import { ConfigurationEntryType, EffectiveConfigurationType } from './configurat
 
 @Resolver()
 export class ConfigurationResolver {
+  @Directive(requiresScopes(PERMISSIONS.configRead))
   @Query(() => EffectiveConfigurationType, {
     nullable: true,
     description: 'The value of a key that applies to a department, organization or tenant: department > organization > tenant > GLOBAL. Null when no level sets it.',
@@ -15,17 +18,20 @@ export class ConfigurationResolver {
     return effective ? toEffectiveConfigurationType(effective) : null;
   }
 
+  @Directive(requiresScopes(PERMISSIONS.configRead))
   @Query(() => ConfigurationEntryType, { nullable: true, description: 'What is stored at exactly one scope, without falling back; null when nothing is.' })
   async configuration(@Ctx() ctx: TenancyContext, @Args(() => ConfigurationArgs) args: ConfigurationArgs): Promise<ConfigurationEntryType | null> {
     const entry = await ctx.configuration.entry(args.scope, args.key);
     return entry ? toConfigurationEntryType(entry) : null;
   }
 
+  @Directive(requiresScopes(PERMISSIONS.configWrite))
   @Mutation(() => ConfigurationEntryType, { description: 'Sets a key at one scope, replacing any value there. GLOBAL needs platform:admin.' })
   async setConfiguration(@Ctx() ctx: TenancyContext, @Arg('input', () => SetConfigurationInput) input: SetConfigurationInput): Promise<ConfigurationEntryType> {
     return toConfigurationEntryType(await ctx.configuration.set(input));
   }
 
+  @Directive(requiresScopes(PERMISSIONS.configWrite))
   @Mutation(() => Boolean, { description: 'Removes a key at one scope, so lookups fall back to the next level; false when it was not set there.' })
   async deleteConfiguration(@Ctx() ctx: TenancyContext, @Arg('input', () => DeleteConfigurationInput) input: DeleteConfigurationInput): Promise<boolean> {
     return ctx.configuration.delete(input);

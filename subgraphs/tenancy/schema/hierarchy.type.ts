@@ -1,5 +1,13 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
 import { connectionType, type Connection } from '../../../infrastructure/graphql/connection';
+import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
+
+/**
+ * Reading an organization or department needs organizations:read (tenancy answers NOT_FOUND without it). The id is
+ * free: identity holds it for User.organization and User.department.
+ */
+export const READ_ORGANIZATIONS = requiresScopes(PERMISSIONS.organizationsRead);
 
 export enum HierarchyStatus {
   ACTIVE = 'ACTIVE',
@@ -13,15 +21,19 @@ export class OrganizationType {
   @Field(() => ID)
   id!: string;
 
+  @Directive(READ_ORGANIZATIONS)
   @Field(() => String)
   name!: string;
 
+  @Directive(READ_ORGANIZATIONS)
   @Field(() => HierarchyStatus)
   status!: HierarchyStatus;
 
+  @Directive(READ_ORGANIZATIONS)
   @Field(() => Int, { description: 'Increases with every change; pass it back as expectedVersion to update safely.' })
   version!: number;
 
+  @Directive(READ_ORGANIZATIONS)
   @Field(() => Date)
   createdAt!: Date;
 
@@ -35,15 +47,19 @@ export class DepartmentType {
   @Field(() => ID)
   id!: string;
 
+  @Directive(READ_ORGANIZATIONS)
   @Field(() => String)
   name!: string;
 
+  @Directive(READ_ORGANIZATIONS)
   @Field(() => HierarchyStatus)
   status!: HierarchyStatus;
 
+  @Directive(READ_ORGANIZATIONS)
   @Field(() => Int)
   version!: number;
 
+  @Directive(READ_ORGANIZATIONS)
   @Field(() => Date)
   createdAt!: Date;
 

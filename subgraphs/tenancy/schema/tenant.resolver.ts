@@ -1,4 +1,6 @@
-import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, Mutation, Query, Resolver } from 'type-graphql';
+import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
+import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { TenancyContext } from '../tenancy-context';
@@ -8,12 +10,14 @@ import { TenantConnection, TenantType } from './tenant.type';
 
 @Resolver(() => TenantType)
 export class TenantResolver {
+  @Directive(requiresScopes(PERMISSIONS.tenantsRead))
   @Query(() => TenantType, { nullable: true, description: 'One tenant by id or slug: your own, or any for platform admins.' })
   async tenant(@Ctx() ctx: TenancyContext, @Args(() => TenantLookupArgs) args: TenantLookupArgs): Promise<TenantType | null> {
     const tenant = await ctx.tenants.find(args);
     return tenant ? toTenantType(tenant) : null;
   }
 
+  @Directive(requiresScopes(PERMISSIONS.tenantsRead))
   @Query(() => TenantConnection, { description: 'Tenants visible to the caller, oldest first.' })
   async tenants(
     @Ctx() ctx: TenancyContext,
@@ -22,16 +26,19 @@ export class TenantResolver {
     return mapPage(await ctx.tenants.list(args.first, args.after), toTenantType);
   }
 
+  @Directive(requiresScopes(PERMISSIONS.tenantsWrite))
   @Mutation(() => TenantType, { description: 'Creates a tenant. Platform admins only.' })
   async createTenant(@Ctx() ctx: TenancyContext, @Arg('input', () => CreateTenantInput) input: CreateTenantInput): Promise<TenantType> {
     return toTenantType(await ctx.tenants.create(input));
   }
 
+  @Directive(requiresScopes(PERMISSIONS.tenantsWrite))
   @Mutation(() => TenantType, { description: "Suspends a tenant: every request by its users is refused until it is reactivated. Platform admins only; suspending a suspended tenant changes nothing." })
   async suspendTenant(@Ctx() ctx: TenancyContext, @Arg('input', () => SuspendTenantInput) input: SuspendTenantInput): Promise<TenantType> {
     return toTenantType(await ctx.tenants.suspend(input.id, input.reason));
   }
 
+  @Directive(requiresScopes(PERMISSIONS.tenantsWrite))
   @Mutation(() => TenantType, { description: "Lifts a suspension; the tenant's users get in again with the tokens they hold. Platform admins only." })
   async reactivateTenant(@Ctx() ctx: TenancyContext, @Arg('input', () => ReactivateTenantInput) input: ReactivateTenantInput): Promise<TenantType> {
     return toTenantType(await ctx.tenants.reactivate(input.id));

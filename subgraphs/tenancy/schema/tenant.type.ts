@@ -1,5 +1,10 @@
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
 import { connectionType, type Connection } from '../../../infrastructure/graphql/connection';
+import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
+
+/** Reading a tenant needs tenants:read (tenancy checks it when another subgraph references one); the id is free, they hold it. */
+const READ_TENANTS = requiresScopes(PERMISSIONS.tenantsRead);
 
 export enum TenantStatus {
   ACTIVE = 'ACTIVE',
@@ -13,15 +18,19 @@ export class TenantType {
   @Field(() => ID)
   id!: string;
 
+  @Directive(READ_TENANTS)
   @Field(() => String, { description: 'URL-safe unique handle, ^[a-z0-9-]{3,40}$.' })
   slug!: string;
 
+  @Directive(READ_TENANTS)
   @Field(() => String)
   name!: string;
 
+  @Directive(READ_TENANTS)
   @Field(() => TenantStatus)
   status!: TenantStatus;
 
+  @Directive(READ_TENANTS)
   @Field(() => Date)
   createdAt!: Date;
 }

@@ -1,3 +1,4 @@
+import { hasPermissionAt, scopedGrantsFor } from '../../../infrastructure/authorization/grants';
 import { PERMISSIONS, requirePermission, requireSignedIn, requireTenantAccess, type Permission } from '../../../infrastructure/authorization/permissions';
 import type { Principal } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
@@ -96,7 +97,8 @@ export class ConfigurationScopes {
     }
     if (id === null) throw errors.badInput(`${field}.id`, `is required for ${scope.level}`);
     const owner = await this.owner(scope.level, id, access);
-    this.authorize(owner.tenantId, access);
+    if (access === 'write' && scope.level !== 'TENANT') await this.authorizeWriteAt(scope.level, owner);
+    else this.authorize(owner.tenantId, access);
     return { level: scope.level, scopeId: owner.id, tenantId: owner.tenantId };
   }
 
@@ -131,6 +133,23 @@ export class ConfigurationScopes {
         return { id: department.id, tenantId: department.tenantId, organizationId: department.organizationId };
       }
     }
+  }
+
+  /**
+   * Writing an organization's or department's value needs config:write across the tenant, or through a role
+   * assigned at that organization or at the department or one of its ancestors.
+   */
+  private async authorizeWriteAt(level: 'ORGANIZATION' | 'DEPARTMENT', owner: ScopeOwner): Promise<void> {
+    if (hasPermissionAt(this.principal, PERMISSIONS.configWrite, { tenantId: owner.tenantId }) || scopedGrantsFor(this.principal, PERMISSIONS.configWrite).length === 0) {
+      this.authorize(owner.tenantId, 'write');
+      return;
+    }
+    // Departments move, so their ancestry is read fresh rather than from the replica's memory.
+    const target =
+      level === 'ORGANIZATION'
+        ? { tenantId: owner.tenantId, organizationId: owner.id }
+        : await this.lookups.departments.find(owner.id).then((d) => ({ tenantId: d.tenantId, organizationId: d.organizationId, departmentPath: [...d.path, d.id] }));
+    if (!hasPermissionAt(this.principal, PERMISSIONS.configWrite, target)) this.authorize(owner.tenantId, 'write');
   }
 
   private authorize(tenantId: string, access: Access): void {

@@ -56,9 +56,10 @@ export class DepartmentService {
 
   async create(input: { organizationId: string; name: string; parentId?: string | null }): Promise<Department> {
     const organization = await this.organizations.find(input.organizationId);
-    this.access.requireWrite(organization.tenantId);
-    const name = validateHierarchyName('input.name', input.name);
     const parent = input.parentId ? await this.find(input.parentId, 'parent department') : null;
+    // A role at a department lets its holder add departments below it; at the organization, anywhere in it.
+    this.access.requireWrite(parent ? targetOf(parent) : { tenantId: organization.tenantId, organizationId: organization.id });
+    const name = validateHierarchyName('input.name', input.name);
     checkNewChild(organization, parent);
     const department: Department = {
       id: uuid7(),
@@ -84,9 +85,11 @@ export class DepartmentService {
   /** Moves a department (and its subtree) under another parent in the same organization, or to its top. */
   async move(input: { id: string; parentId?: string | null; expectedVersion?: number | null }): Promise<Department> {
     const current = await this.find(input.id);
-    this.access.requireWrite(current.tenantId);
-    // The new parent must be visible to the caller: someone else's department is NOT_FOUND, not a hint.
-    if (input.parentId) await this.find(input.parentId, 'parent department');
+    this.access.requireWrite(targetOf(current));
+    // The new parent must be visible to the caller (someone else's department is NOT_FOUND, not a hint), and the
+    // caller must be allowed to write there too.
+    const newParent = input.parentId ? await this.find(input.parentId, 'parent department') : null;
+    this.access.requireWrite(newParent ? targetOf(newParent) : { tenantId: current.tenantId, organizationId: current.organizationId });
     let moved: Department;
     try {
       moved = await this.store.moveDepartment(input.id, input.parentId ?? null, input.expectedVersion ?? null, checkMove);
@@ -101,7 +104,7 @@ export class DepartmentService {
   /** Archives the department and its whole subtree. Archiving an archived one changes nothing. */
   async archive(input: { id: string; expectedVersion?: number | null }): Promise<Department> {
     const current = await this.find(input.id);
-    this.access.requireWrite(current.tenantId);
+    this.access.requireWrite(targetOf(current));
     if (current.status === 'ARCHIVED') return current;
     let archived: Department;
     try {
@@ -121,4 +124,9 @@ export class DepartmentService {
       status: department.status,
     });
   }
+}
+
+/** Where a department sits, for scoped permission checks: its organization and its ancestry, itself included. */
+function targetOf(department: Department): { tenantId: string; organizationId: string; departmentPath: string[] } {
+  return { tenantId: department.tenantId, organizationId: department.organizationId, departmentPath: [...department.path, department.id] };
 }

@@ -1,4 +1,5 @@
 import { hasPermission, PERMISSIONS, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
+import { hasPermissionAt, type GrantTarget } from '../../../infrastructure/authorization/grants';
 import type { Principal } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
 
@@ -23,9 +24,15 @@ export class HierarchyAccess {
     return row;
   }
 
-  /** Writing needs organizations:write in the row's tenant (or platform:admin); a visible row without it is FORBIDDEN. */
-  requireWrite(tenantId: string): void {
-    requireTenantAccess(this.principal, tenantId, PERMISSIONS.organizationsWrite);
+  /**
+   * Writing needs organizations:write where the object is: across its tenant, or through a role assigned at its
+   * organization or at one of its departments' ancestors (or platform:admin). A visible object without it is FORBIDDEN.
+   */
+  requireWrite(target: GrantTarget & { tenantId: string }): void {
+    requireSignedIn(this.principal);
+    if (hasPermissionAt(this.principal, PERMISSIONS.organizationsWrite, target)) return;
+    requireTenantAccess(this.principal, target.tenantId, PERMISSIONS.organizationsWrite);
+    throw errors.forbidden(`missing permission ${PERMISSIONS.organizationsWrite} here`);
   }
 
   /** The tenant a list or create addresses: the caller's own unless another is named (needs platform:admin). */

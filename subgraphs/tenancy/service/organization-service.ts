@@ -58,7 +58,7 @@ export class OrganizationService {
 
   async rename(input: { id: string; name: string; expectedVersion: number }): Promise<Organization> {
     const current = await this.find(input.id);
-    this.access.requireWrite(current.tenantId);
+    this.access.requireWrite({ tenantId: current.tenantId, organizationId: current.id });
     const name = validateHierarchyName('input.name', input.name);
     if (current.status === 'ARCHIVED') throw errors.badInput('input.id', 'an archived organization cannot be renamed');
     let renamed: Organization;
@@ -75,7 +75,7 @@ export class OrganizationService {
   /** Archives the organization and all its departments. Archiving an archived one changes nothing. */
   async archive(input: { id: string; expectedVersion?: number | null }): Promise<Organization> {
     const current = await this.find(input.id);
-    this.access.requireWrite(current.tenantId);
+    this.access.requireWrite({ tenantId: current.tenantId, organizationId: current.id });
     if (current.status === 'ARCHIVED') return current;
     let archived: Organization;
     try {

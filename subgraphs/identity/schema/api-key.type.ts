@@ -1,0 +1,49 @@
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { connectionType, type Connection } from '../../../infrastructure/graphql/connection';
+import { TenantReference } from '../../../infrastructure/graphql/entity-references';
+
+@Directive('@key(fields: "id")')
+@ObjectType('ApiKey', { description: 'A credential for a machine client, sent as "Authorization: Bearer lat_…". Never shows the key itself.' })
+export class ApiKeyType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => [String], { description: 'What requests made with the key may do: a subset of its creator\'s permissions.' })
+  permissions!: string[];
+
+  @Field(() => String, { description: 'The last four characters of the key, to tell keys apart.' })
+  last4!: string;
+
+  @Field(() => TenantReference)
+  tenant!: TenantReference;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date, { description: 'After this the key is refused.' })
+  expiresAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  revokedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the key was last used: behind by at most a few seconds (gateways report uses in batches).' })
+  lastUsedAt!: Date | null;
+
+  /** Resolved to `createdBy` by ApiKeyResolver; not a GraphQL field itself. */
+  createdById!: string;
+}
+
+export const ApiKeyConnection = connectionType('ApiKey', ApiKeyType);
+export type ApiKeyConnection = Connection<ApiKeyType>;
+
+@ObjectType('CreateApiKeyPayload')
+export class CreateApiKeyPayload {
+  @Field(() => String, { description: 'The key, "lat_…". Shown this once: Lattice stores only a hash of it and cannot show it again.' })
+  secret!: string;
+
+  @Field(() => ApiKeyType)
+  apiKey!: ApiKeyType;
+}

@@ -1,0 +1,119 @@
+import type DataLoader from 'dataloader';
+import { PERMISSIONS, hasPermission, reachesEveryTenant, requirePermission, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
+import { API_KEY_EVENTS } from '../../../infrastructure/authorization/api-key';
+import type { RequestContext } from '../../../infrastructure/context/request-context';
+import { errors } from '../../../infrastructure/errors/error-codes';
+import { createDomainEvent, type EventBus } from '../../../infrastructure/events';
+import { eventMetadataOf } from '../../../infrastructure/events/request-metadata';
+import { uuid7 } from '../../../infrastructure/events/uuid7';
+import { byIdLoader } from '../../../infrastructure/graphql/by-id-loader';
+import { parsePageRequest, toPage, type Page } from '../../../infrastructure/graphql/pagination';
+import type { Logger } from '../../../infrastructure/logging/logger';
+import type { ApiKeyStore } from '../store/api-key-store';
+import { toApiKey, type ApiKey } from './api-key';
+import { checkApiKeyPermissions, resolveApiKeyExpiry, validateApiKeyName } from './api-key-rules';
+import { issueApiKey } from './api-key-secret';
+
+export interface CreateApiKeyCommand {
+  name: string;
+  permissions: string[];
+  expiresAt?: Date | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Identity use cases about API keys, for one request. */
+export class ApiKeyService {
+  private readonly byId: DataLoader<string, ApiKey | null>;
+
+  constructor(
+    private readonly store: ApiKeyStore,
+    private readonly bus: EventBus,
+    private readonly request: RequestContext,
+    private readonly logger: Logger,
+  ) {
+    this.byId = byIdLoader(async (ids) => (await store.findByIds(ids)).map(toApiKey));
+  }
+
+  private get principal() {
+    return this.request.principal;
+  }
+
+  /** Creates a key in the caller's tenant carrying some of the caller's permissions; the key is returned once. */
+  async create(input: CreateApiKeyCommand): Promise<{ key: string; apiKey: ApiKey }> {
+    const principal = this.principal;
+    requireSignedIn(principal);
+    requirePermission(principal, PERMISSIONS.apiKeysWrite);
+    // A key minting keys could outlive its own revocation through them; only people create keys.
+    if (principal.kind !== 'USER') throw errors.forbidden('API keys can only be created by a signed-in user, not by another API key');
+    const tenantId = principal.tenantId;
+    if (tenantId === null) throw errors.forbidden('API keys belong to a tenant: platform users cannot create them');
+    const name = validateApiKeyName('input.name', input.name);
+    const permissions = checkApiKeyPermissions('input.permissions', input.permissions, principal.permissions);
+    const now = new Date();
+    const expiresAt = resolveApiKeyExpiry('input.expiresAt', input.expiresAt, now);
+    const id = uuid7();
+    const issued = issueApiKey(id);
+    const apiKey: ApiKey = { id, tenantId, name, permissions, last4: issued.last4, createdBy: principal.subject, createdAt: now, expiresAt, revokedAt: null, lastUsedAt: null, version: 1 };
+    await this.store.insert({ ...apiKey, secretHash: issued.hash });
+    this.logger.info('API key created', { apiKeyId: id, tenantId });
+    await this.publish(API_KEY_EVENTS.created, apiKey, { name, permissions, expiresAt: expiresAt.toISOString(), createdBy: apiKey.createdBy });
+    return { key: issued.key, apiKey };
+  }
+
+  /** One tenant's keys: the caller's own by default; another tenant needs platform:admin. */
+  async list(args: { tenantId?: string | null; first?: number | null; after?: string | null }): Promise<Page<ApiKey>> {
+    const page = parsePageRequest(args.first, args.after);
+    requireSignedIn(this.principal);
+    const tenantId = args.tenantId ?? this.principal.tenantId;
+    requireTenantAccess(this.principal, tenantId, PERMISSIONS.apiKeysRead);
+    if (tenantId === null) throw errors.badInput('tenantId', 'API keys belong to tenants: name the tenant whose keys to list');
+    const rows = await this.store.list(tenantId, page.afterKey, page.limit + 1);
+    return toPage(rows.map(toApiKey), page, (k) => k.id, (k) => k);
+  }
+
+  /**
+   * Revokes a key of the caller's tenant (any tenant's for platform admins). Another tenant's key is NOT_FOUND,
+   * exactly like a key that does not exist. Revoking a revoked key changes nothing and answers the same.
+   */
+  async revoke(id: string): Promise<ApiKey> {
+    const principal = this.principal;
+    requirePermission(principal, PERMISSIONS.apiKeysWrite);
+    if (!UUID.test(id)) throw errors.notFound('API key', id);
+    const everyTenant = reachesEveryTenant(principal);
+    if (!everyTenant && principal.tenantId === null) throw errors.notFound('API key', id);
+    // The tenant filter is the first wall; row-level security on the request's scope is the second.
+    const result = await this.store.revoke(id, new Date(), everyTenant ? null : principal.tenantId);
+    if (!result) throw errors.notFound('API key', id);
+    const apiKey = toApiKey(result.key);
+    if (result.changed) {
+      this.logger.info('API key revoked', { apiKeyId: id, tenantId: apiKey.tenantId });
+      await this.publish(API_KEY_EVENTS.revoked, apiKey, { name: apiKey.name });
+    }
+    return apiKey;
+  }
+
+  /** Another subgraph's reference to a key: visible to readers of keys in its tenant, or to platform admins. */
+  async resolveReference(id: string): Promise<ApiKey | null> {
+    requireSignedIn(this.principal);
+    if (!hasPermission(this.principal, PERMISSIONS.apiKeysRead) || !UUID.test(id)) return null;
+    const key = await this.byId.load(id);
+    if (!key) return null;
+    return reachesEveryTenant(this.principal) || key.tenantId === this.principal.tenantId ? key : null;
+  }
+
+  // Until the transactional outbox lands (events issue), publishing happens after commit and a crash in between loses the event.
+  private async publish(type: string, apiKey: ApiKey, data: Record<string, unknown>): Promise<void> {
+    const event = createDomainEvent({
+      type,
+      source: 'identity',
+      aggregateType: 'ApiKey',
+      aggregateId: apiKey.id,
+      aggregateVersion: apiKey.version,
+      tenantId: apiKey.tenantId,
+      ...eventMetadataOf(this.request),
+      data,
+    });
+    await this.bus.publish(event).catch((error: unknown) => this.logger.error('could not publish event', { type: event.type, error }));
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Well-known passwords of 12 or more characters (shorter ones already fail the length rule), taken from the
+ * top of public breach corpora (RockYou, the NCSC top 100k, SecLists) plus the obvious keyboard walks, repeats,
+ * "password"/"welcome"/"admin" with years and digits, and this product's own name. Kept lowercase: the check
+ * compares case-insensitively, so "Password1234" is refused as well. It is a first filter against credential
+ * stuffing and spraying, not a substitute for the rate limits.
+ */
+const LIST = `
+000000000000 0000000000000 00000000000000 0123456789012 0987654321qwerty 098765432112 1029384756qp
+111111111111 1111111111111 11111111111111 1111111111111111 111222333444 11223344556677 112233445566
+1122334455667788 121212121212 1212121212121 123123123123 1231231231231 123123123123123 123321123321
+123412341234 1234123412341234 123454321123 123456123456 1234561234567 12345612345678 123456654321
+1234567890-= 123456789000 123456789012 1234567890123 12345678901234 123456789012345
+1234567890123456 12345678901234567890 1234567890ab 1234567890abc 1234567890qwe
+1234567890qwerty 123456789101 1234567891011 123456789123 123456789abc 123456789asd
+123456789qwe 123456789qwerty 123456qwerty 12345qwert12345 12345qwerty12345 1234abcd1234 1234asdf1234
+1234qwer1234 1234qwerasdf 1234qwerasdfzxcv 123654789123 123698745123 1234567812345678 147147147147
+147258369147 147258369258 147852369147 159357159357 159753159753 1q2w3e4r5t6y 1q2w3e4r5t6y7u
+1q2w3e4r5t6y7u8i 1q2w3e4r5t6y7u8i9o 1q2w3e4r5t6y7u8i9o0p 1qaz1qaz1qaz 1qaz2wsx1qaz2wsx 1qaz2wsx3edc
+1qaz2wsx3edc4rfv 1qazxsw23edc 222222222222 321321321321 333333333333 444444444444
+555555555555 654321654321 666666666666 741852963741 777777777777 789456123789 789456123123
+888888888888 963852741963 987654321987 987654321098 9876543210987 999999999999 a1b2c3d4e5f6
+a1b2c3d4e5f6g7 a1s2d3f4g5h6 aaaaaaaaaaaa aaaaaaaaaaaaa abababababab abc123abc123 abc123456789
+abcabcabcabc abcd12345678 abcd1234abcd abcdabcdabcd abcdef123456 abcdefg12345 abcdefgh1234
+abcdefghijkl abcdefghijklm abcdefghijklmn abcdefghijklmnop abcdefghijklmnopqrstuvwxyz admin1234567
+admin12345678 admin123456789 adminadmin12 adminadmin123 adminadminadmin administrator administrator1
+administrator123 administrators adminpassword alexander123 alexander1234 anthony12345 arsenal12345
+asdasdasdasd asdf1234asdf asdfasdfasdf asdfghjkl123 asdfghjkl1234 asdfghjklqwerty asdfjkl;asdfjkl;
+asdfqwerzxcv babygirl1234 baseball1234 basketball12 basketball123 basketball1234 batman123456
+benjamin1234 blink182blink182 bubbles12345 butterfly1234 changeme1234 changeme12345 changemenow1
+changemenow! changethispassword charlie12345 chelsea12345 chocolate123 chocolate1234 christopher123
+christopher1234 computer1234 computer12345 correcthorsebatterystaple cowboys12345 daniel123456 default12345
+default123456 defaultpassword dragon123456 dragondragon elizabeth123 everton12345 facebook1234
+facebook123456 football1234 football12345 football123456 footballfootball freedom12345 friends12345
+google123456 guest1234567 guestguest12 hello1234567 hello12345678 helloworld12 helloworld123
+helloworld1234 iloveyou1234 iloveyou12345 iloveyou123456 iloveyou2you iloveyoubaby iloveyouforever
+iloveyouiloveyou iloveyoumore iloveyousomuch internet1234 jennifer1234 jessica12345 jordan232323
+jordan23jordan23 letmein12345 letmein123456 letmeinletmein letmeinnow123 linkedin1234 liverpool123
+liverpool1234 lovelovelove loveyou12345 manchester12 manchesterunited master123456 mastermaster
+matthew12345 michael12345 michael123456 michelle1234 monkey123456 monkeymonkey mustang12345
+mypassword12 mypassword123 mypassword1234 myspace12345 nicholas1234 nothing12345 p4ssw0rd1234
+p@55w0rd1234 p@ssw0rd1234 p@ssw0rd123! p@ssword1234 pass12345678 pass123456789 passpasspass
+passw0rd1234 passw0rd12345 password!123 password0000 password1111 password1212 password123! password1234
+password12345 password123456 password1234567 password12345678 password123456789 password2010
+password2011 password2012 password2013 password2014 password2015 password2016 password2017
+password2018 password2019 password2020 password2021 password2022 password2023 password2024
+password2025 password2026 password@123 passwordpassword passwordpassword1 pokemon12345 poiuytrewq12
+poiuytrewqasdf princess1234 princess12345 q1w2e3r4t5y6 q1w2e3r4t5y6u7 qazwsx123456 qazwsxedc123
+qazwsxedcrfv qazwsxedcrfvtgb qwe123qwe123 qweasdzxc123 qweasdzxcqwe qwer1234qwer qwerasdfzxcv
+qwerqwerqwer qwerty123456 qwerty1234567 qwerty12345678 qwerty123456789 qwerty1234567890 qwerty123qwerty
+qwertyqwerty qwertyqwerty1 qwertyui1234 qwertyuiop12 qwertyuiop123 qwertyuiop1234 qwertyuiopasdf
+qwertyuiopasdfgh qwertyuiopasdfghjkl qwertyuiopasdfghjklzxcvbnm rootroot1234 root12345678 samsung12345
+secretpassword secret123456 shadow123456 starwars1234 summer123456 sunshine1234 sunshine12345
+superman1234 supersecret1 supersecret123 superstar123 temp12345678 temppassword test12345678
+testing12345 testpassword testtest1234 testtesttest thequickbrownfox thomas123456 topsecret123
+topsecret1234 trustno1trustno1 useruser1234 welcome12345 welcome123456 welcome2023! welcome2024!
+welcome2025! welcomewelcome whatever1234 william12345 yankees12345 zaq12wsxcde3 zaq1zaq1zaq1
+zaq1xsw2cde3 zxcvbnm12345 zxcvbnm123456 zxcvbnmasdfghjkl zxczxczxczxc mnbvcxzlkjhgfdsa
+lattice12345 lattice123456 latticelattice latticepassword lattice-password lattice-admin
+platformadmin platform-admin adminlattice1 changeme-please
+`;
+
+export const COMMON_PASSWORDS: ReadonlySet<string> = new Set(LIST.split(/\s+/).filter((p) => p.length > 0));
