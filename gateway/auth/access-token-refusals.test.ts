@@ -74,6 +74,14 @@ describe('the gateway refuses bad access tokens with UNAUTHENTICATED', () => {
     await refused(await accessToken(impostor));
   });
 
+  it('refuses a token it verified earlier once that token has expired', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = await accessToken(key, { exp });
+    await expect(verifier.verify(shortLived)).resolves.toMatchObject({ subject: 'user-1' });
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 100));
+    await refused(shortLived);
+  });
+
   it('refuses a token of another type or without a subject', async () => {
     await refused(await accessToken(key, { typ: 'JWT' }));
     await refused(await accessToken(key, { sub: '' }));
