@@ -1,21 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { BodyTooLarge, readBody } from './read-body';
 import { sendJson } from './routes';
 
 const MAX_BODY_BYTES = 1024 * 1024;
-
-class BodyTooLarge extends Error {}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /**
  * Serves an ApolloServer at `path` on a plain node:http server (Apollo Server 5 ships no HTTP framework).
@@ -33,7 +21,7 @@ export function graphqlRoute<TContext extends BaseContext>(
     if (req.method === 'POST') {
       let text: string;
       try {
-        text = await readBody(req);
+        text = await readBody(req, MAX_BODY_BYTES);
       } catch (error) {
         if (error instanceof BodyTooLarge) {
           sendJson(res, 413, { errors: [{ message: `request body exceeds ${MAX_BODY_BYTES} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] });

@@ -2,23 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_KEY_ROUTES } from '../../../infrastructure/authorization/api-key';
 import { CONTEXT_HEADER, verifyContext } from '../../../infrastructure/context/signed-context';
 import { isLatticeError } from '../../../infrastructure/errors/error-codes';
+import { BodyTooLarge, readBody } from '../../../infrastructure/http/read-body';
 import { sendJson } from '../../../infrastructure/http/routes';
 import type { Logger } from '../../../infrastructure/logging/logger';
 import type { ApiKeyVerifier } from '../service/api-key-verification';
 
 const MAX_BODY_BYTES = 256 * 1024;
 
-class BodyTooLarge extends Error {}
-
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  return JSON.parse(await readBody(req, MAX_BODY_BYTES)) as unknown;
 }
 
 function refuse(res: ServerResponse, status: number, code: string, message: string): void {
