@@ -13,6 +13,7 @@ import { defineModule, type InfrastructureModule } from '../infrastructure/lifec
 import { CONFIG, EVENT_BUS, LOG_SINK, moduleLogger } from '../infrastructure/modules/core-modules';
 import { subgraphModuleName, type RunningSubgraph } from '../infrastructure/modules/subgraph-module';
 import { SIGNING_KEY_ROTATED } from '../infrastructure/authorization/signing-keys';
+import { ACCESS_REVOCATION_EVENTS, ACCESS_TOKEN_MAX_TTL_SECONDS, AccessRevocations } from './auth/access-revocations';
 import { AccessTokenVerifier } from './auth/access-token-verifier';
 import { startApiKeyAuthentication } from './auth/api-key-authentication';
 import { BearerCredentialVerifier } from './auth/api-key-bearer-verifier';
@@ -66,6 +67,8 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
         const apiKeys = await startApiKeyAuthentication<GatewayContext>({ identityBaseUrl: () => baseUrls().identity, contextSecret: secret, bus: ctx.get<EventBus>(EVENT_BUS), logger });
         const accessTokens = new AccessTokenVerifier(new URL(JWKS_PATH, baseUrls().identity));
         const verifier = new BearerCredentialVerifier(apiKeys.authenticator, accessTokens);
+        // Remembered for the longest access-token lifetime identity can be configured with (LATTICE_ACCESS_TOKEN_TTL).
+        const revocations = new AccessRevocations(ACCESS_TOKEN_MAX_TTL_SECONDS * 1000);
         const tenants = new TenantStatusCache(
           fetchTenantStatusFrom(
             new SystemSubgraphClient({
@@ -120,7 +123,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
         });
         await server.start();
 
-        const graphql = graphqlRoute<GatewayContext>('/graphql', server, (req) => gatewayContextOf(req, verifier, tenants));
+        const graphql = graphqlRoute<GatewayContext>('/graphql', server, (req) => gatewayContextOf(req, verifier, tenants, revocations));
 
         // Live before the first request is served: every replica hears every suspension (see docs/architecture.md).
         const bus = ctx.get<EventBus>(EVENT_BUS);
@@ -128,6 +131,8 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
           await bus.subscribe(TENANT_STATUS_EVENTS, (event) => tenants.apply(event)),
           // A new signing key is in identity's JWKS before it signs: fetch it now rather than on its first token.
           await bus.subscribe(SIGNING_KEY_ROTATED, () => accessTokens.reload()),
+          // Sign-outs, suspensions and deletions end access on every gateway before the tokens expire.
+          await bus.subscribe(ACCESS_REVOCATION_EVENTS, (event) => revocations.apply(event)),
         ];
         const unsubscribe = async () => {
           for (const stop of subscriptions) await stop();

@@ -61,6 +61,7 @@ describe('access token verification against identity JWKS', () => {
       departmentId: null,
       roles: ['member'],
       permissions: ['users:read'],
+      issuedAt: expect.any(Number),
     });
   });
 

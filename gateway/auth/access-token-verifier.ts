@@ -64,6 +64,7 @@ export class AccessTokenVerifier {
         roles,
         permissions,
         ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
+        ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat * 1000 } : {}),
         ...grantsOf(payload.grants),
       };
       // requiredClaims guarantees exp.

@@ -4,6 +4,7 @@ import type { GatewayContext } from '../federation/signed-context-data-source';
 import { clientAddressOf, requestIdOf } from '../server/request-context';
 import { requireActiveTenant } from '../tenancy/require-active-tenant';
 import type { TenantStatusCache } from '../tenancy/tenant-status-cache';
+import type { AccessRevocations } from './access-revocations';
 import { authenticateRequest, type CredentialVerifier } from './authenticate-request';
 
 export interface Refusal {
@@ -18,10 +19,12 @@ export async function gatewayContextOf(
   req: IncomingMessage,
   verifier: CredentialVerifier,
   tenants: TenantStatusCache,
+  revocations: AccessRevocations,
 ): Promise<GatewayContext | Refusal> {
   const requestId = requestIdOf(req);
   try {
     const principal = await authenticateRequest(req.headers, verifier);
+    revocations.check(principal, principal.issuedAt);
     await requireActiveTenant(principal, tenants);
     const userAgent = req.headers['user-agent'];
     return {

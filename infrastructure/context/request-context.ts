@@ -16,6 +16,8 @@ export interface Principal {
   grants?: readonly ScopedGrant[];
   /** The user's session (the access token's `sid`), when the token names one: what signOut ends. */
   sessionId?: string;
+  /** When the access token was issued (ms), so the gateway can refuse tokens older than a revocation. */
+  issuedAt?: number;
 }
 
 export interface RequestContext {
