@@ -82,7 +82,10 @@ function keysOf(value: unknown, path = 'data'): string[] {
     await graphql(url, REFRESH, { i: { refreshToken: session.refreshToken } });
     const newPassword = 'copper-lantern-harbour-9';
     secrets.push(newPassword);
-    must(await as(rotated.accessToken)('mutation($i: ChangePasswordInput!) { changePassword(input: $i) }', { i: { currentPassword: PASSWORD, newPassword } }));
+    // The replay ended that session everywhere, its newest access token included: change the password in a new one.
+    const fresh = must(await graphql<{ signIn: { accessToken: string } }>(url, SIGN_IN, { input: { email, password: PASSWORD, tenantSlug: acme.tenant.slug } })).signIn;
+    secrets.push(fresh.accessToken);
+    must(await as(fresh.accessToken)('mutation($i: ChangePasswordInput!) { changePassword(input: $i) }', { i: { currentPassword: PASSWORD, newPassword } }));
     const wrong = 'not-the-password-at-all';
     secrets.push(wrong);
     for (let i = 0; i < 5; i++) await graphql(url, SIGN_IN, { input: { email, password: wrong, tenantSlug: acme.tenant.slug } });

@@ -21,6 +21,8 @@ export interface Attempt {
   variables?: Record<string, unknown>;
   /** true when the response is what isolation demands, otherwise what was wrong. */
   expect: (response: GraphQLResponse, world: World) => true | string;
+  /** The attempt ends the attacker's session(s): the suite signs them in again afterwards. */
+  endsSessions?: boolean;
 }
 
 const refusedWith =
@@ -122,8 +124,8 @@ export const ISOLATION_CASES: Record<string, CaseFactory> = {
       expect: refusedWith('UNAUTHENTICATED'),
     },
   ],
-  'Mutation.signOut': () => [{ name: 'own session', query: 'mutation { signOut }', expect: mentionsNothingOfB }],
-  'Mutation.signOutEverywhere': () => [{ name: 'own sessions', query: 'mutation { signOutEverywhere }', expect: mentionsNothingOfB }],
+  'Mutation.signOut': () => [{ name: 'own session', query: 'mutation { signOut }', expect: mentionsNothingOfB, endsSessions: true }],
+  'Mutation.signOutEverywhere': () => [{ name: 'own sessions', query: 'mutation { signOutEverywhere }', expect: mentionsNothingOfB, endsSessions: true }],
   'Mutation.changePassword': () => [
     {
       name: 'without knowing the current password',

@@ -125,6 +125,8 @@ describe.each(platformModes())('tenant isolation through the gateway (%s mode)',
           const response = await call(attacker.token, attempt);
           const outcome = attempt.expect(response, world);
           if (outcome !== true) failures.push(`${operation} by ${attacker.name} (${attempt.name}): ${outcome}; got ${JSON.stringify(response).slice(0, 300)}`);
+          // Every gateway refuses an ended session's token from then on: continue with a fresh one.
+          if (attempt.endsSessions) attacker.token = await signIn(platform.graphqlUrl, attacker.email, PASSWORD, world.a.slug);
           // Never leak existence: the same attempt aimed at ids that do not exist must be refused identically.
           const probe = withUnknownIds(attempt, world);
           if (probe) {
