@@ -9,6 +9,6 @@ import { tenancyModules } from '../subgraphs/tenancy/tenancy-subgraph';
 /** `npm start`: the whole platform in one process, each subgraph on its own loopback port and database. */
 void runService(
   'platform',
-  () => [...tenancyModules(), ...identityModules({ embeddedTenancy: true }), ...auditModules(), gatewayModule({ embeddedSubgraphs: true })],
+  () => [...tenancyModules(), ...identityModules({ embeddedTenancy: true }), ...auditModules({ embeddedTenancy: true }), gatewayModule({ embeddedSubgraphs: true })],
   withEmbeddedSecrets,
 );

@@ -11,6 +11,18 @@ interface OpenUnit {
   dataSource: DataSource;
   scope: RowScope;
   manager: EntityManager;
+  /** Run once the unit's transaction has committed (never after a rollback). */
+  afterCommit: (() => void)[];
+}
+
+/**
+ * Asks for `callback` to run once the unit of work the caller is inside has committed; outside a unit of work it
+ * runs at once. For wake-ups of other components (the outbox relay): the callback must not throw or await.
+ */
+export function afterCommit(callback: () => void): void {
+  const open = openUnits.getStore();
+  if (open) open.afterCommit.push(callback);
+  else callback();
 }
 
 /** The unit of work the current async call chain is inside, so nested store calls join it instead of opening another. */
@@ -83,14 +95,28 @@ export class ScopedDatabase {
       this.audited = true;
       this.audit();
     }
-    return this.dataSource.transaction(async (manager) => {
+    const callbacks: (() => void)[] = [];
+    const result = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT set_config('role', $1, true), set_config('${TENANT_SETTING}', $2, true), set_config('${SCOPE_SETTING}', $3, true)`, [
         APP_ROLE,
         this.scope.kind === 'tenant' ? this.scope.tenantId : '',
         this.scope.kind,
       ]);
-      return openUnits.run({ dataSource: this.dataSource, scope: this.scope, manager }, () => work(manager));
+      return openUnits.run({ dataSource: this.dataSource, scope: this.scope, manager, afterCommit: callbacks }, () => work(manager));
     });
+    for (const callback of callbacks) callback();
+    return result;
+  }
+
+  /**
+   * Joins the unit of work already open on this database whatever its scope, or runs in a new one of this scope.
+   * For writes that belong to whatever change is being made (the event store's append), so they commit with it;
+   * row-level security of that unit's scope applies to them.
+   */
+  async joinOrRun<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const open = openUnits.getStore();
+    if (open && open.dataSource === this.dataSource) return work(open.manager);
+    return this.run(work);
   }
 
   /** One statement in its own unit of work (or the open one). */

@@ -2,7 +2,7 @@
 // The reference keeps this file compiling under tsconfig.build.json, which drops the jest types.
 import { randomUUID } from 'node:crypto';
 import { createDomainEvent, type DomainEvent } from './domain-event';
-import { EventBusClosedError, type EventBus, type EventHandler } from './event-bus';
+import { EventBusClosedError, type EventBus, type EventHandler, type EventSubscriptionOptions } from './event-bus';
 
 export interface EventBusContractHooks {
   /** Pass this to the bus as onHandlerError so the suite can see what the bus reports. */
@@ -47,12 +47,20 @@ export function describeEventBusContract(name: string, makeBus: MakeEventBus): v
       });
     }
 
-    async function collect(pattern: string, handler?: EventHandler) {
+    function tenantEvent(tenantId: string | null, type: string): DomainEvent {
+      return { ...event(type), tenantId };
+    }
+
+    async function collect(pattern: string, handler?: EventHandler, options?: EventSubscriptionOptions) {
       const events: DomainEvent[] = [];
-      const unsubscribe = await bus.subscribe(pattern, async (received) => {
-        events.push(received);
-        await handler?.(received);
-      });
+      const unsubscribe = await bus.subscribe(
+        pattern,
+        async (received) => {
+          events.push(received);
+          await handler?.(received);
+        },
+        options,
+      );
       return { events, unsubscribe, types: () => events.map((e) => e.type) };
     }
 
@@ -254,6 +262,65 @@ export function describeEventBusContract(name: string, makeBus: MakeEventBus): v
       expect(finished).toBe(false);
       gate.resolve();
       await waitFor(() => finished, 'the handler to finish');
+    });
+
+    it("delivers only one tenant's events to a subscription for that tenant, whatever the pattern", async () => {
+      const [mine, other] = [randomUUID(), randomUUID()];
+      const exact = await collect('tenancy.tenant.created', undefined, { tenantId: mine });
+      const prefix = await collect('tenancy.*', undefined, { tenantId: mine });
+      const all = await collect('*', undefined, { tenantId: mine });
+      const published = [
+        tenantEvent(other, 'tenancy.tenant.created'),
+        tenantEvent(null, 'tenancy.tenant.created'),
+        tenantEvent(mine, 'identity.user.created'),
+        tenantEvent(mine, 'tenancy.tenant.updated'),
+        tenantEvent(mine, 'tenancy.tenant.created'),
+      ];
+
+      for (const e of published) {
+        await bus.publish(e);
+      }
+
+      await waitFor(() => exact.events.length >= 1 && prefix.events.length >= 2 && all.events.length >= 3, "my tenant's events");
+      await settle();
+      expect(exact.events).toEqual([published[4]]);
+      expect(prefix.events).toEqual([published[3], published[4]]);
+      expect(all.events).toEqual(published.slice(2));
+    });
+
+    it('delivers only platform events to a subscription with tenantId null', async () => {
+      const platformOnly = await collect('*', undefined, { tenantId: null });
+      const exact = await collect('identity.signing-key.rotated', undefined, { tenantId: null });
+      const tenantScoped = tenantEvent(randomUUID(), 'identity.signing-key.rotated');
+      const platform = tenantEvent(null, 'identity.signing-key.rotated');
+
+      await bus.publish(tenantScoped);
+      await bus.publish(platform);
+
+      await waitFor(() => platformOnly.events.length >= 1 && exact.events.length >= 1, 'the platform event');
+      await settle();
+      expect(platformOnly.events).toEqual([platform]);
+      expect(exact.events).toEqual([platform]);
+    });
+
+    it('delivers every tenant and platform events to a subscription without a tenant filter', async () => {
+      const exact = await collect('tenancy.tenant.created');
+      const emptyOptions = await collect('tenancy.tenant.created', undefined, {});
+      const published = [tenantEvent(randomUUID(), 'tenancy.tenant.created'), tenantEvent(null, 'tenancy.tenant.created'), tenantEvent(randomUUID(), 'tenancy.tenant.created')];
+
+      for (const e of published) {
+        await bus.publish(e);
+      }
+
+      await waitFor(() => exact.events.length === 3 && emptyOptions.events.length === 3, 'all three events');
+      expect(exact.events).toEqual(published);
+      expect(emptyOptions.events).toEqual(published);
+    });
+
+    it('rejects subscribing with a tenantId that is neither a string nor null', async () => {
+      const tenantId = 42 as unknown as string;
+
+      await expect(bus.subscribe('*', () => undefined, { tenantId })).rejects.toThrow(/Invalid tenantId 42/);
     });
 
     it('rejects publishing an invalid envelope and says what is wrong', async () => {

@@ -8,6 +8,11 @@ export type EventHandler = (event: DomainEvent) => Promise<void> | void;
  */
 export type HandlerErrorReporter = (error: unknown, event: DomainEvent) => void;
 
+export interface EventSubscriptionOptions {
+  /** Hear only this tenant's events; null hears only platform events (tenantId null). Omitted: every tenant. */
+  tenantId?: string | null;
+}
+
 /**
  * Publish/subscribe for domain events. Each subscription gets its own copy of every matching
  * event, one at a time and in the order its bus received them; a failing handler is reported
@@ -16,8 +21,12 @@ export type HandlerErrorReporter = (error: unknown, event: DomainEvent) => void;
 export interface EventBus {
   /** Resolves once the bus has accepted the event; delivery to handlers is asynchronous. */
   publish(event: DomainEvent): Promise<void>;
-  /** pattern: an exact type ('tenancy.tenant.created'), a prefix wildcard ('tenancy.*'), or '*' for everything. Resolves once the subscription is live. Returns an unsubscribe function. */
-  subscribe(pattern: string, handler: EventHandler): Promise<() => Promise<void>>;
+  /**
+   * pattern: an exact type ('tenancy.tenant.created'), a prefix wildcard ('tenancy.*'), or '*' for everything.
+   * Hears every tenant unless options.tenantId narrows it. Resolves once the subscription is live. Returns an
+   * unsubscribe function.
+   */
+  subscribe(pattern: string, handler: EventHandler, options?: EventSubscriptionOptions): Promise<() => Promise<void>>;
   /**
    * Rejects later publishes and subscribes, ends every subscription (events not yet handed to a
    * handler are dropped) and resolves once handler calls already running have finished, so a

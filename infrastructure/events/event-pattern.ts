@@ -34,3 +34,21 @@ export function matchesEventPattern(pattern: EventPattern, type: string): boolea
       return type.startsWith(pattern.prefix);
   }
 }
+
+/** Which tenants a subscription hears: every tenant, or one (null = platform events only). */
+export type TenantFilter = { kind: 'every' } | { kind: 'one'; tenantId: string | null };
+
+export function parseTenantFilter(options: { tenantId?: string | null } | undefined): TenantFilter {
+  const tenantId = options?.tenantId;
+  if (tenantId === undefined) {
+    return { kind: 'every' };
+  }
+  if (tenantId !== null && typeof tenantId !== 'string') {
+    throw new TypeError(`Invalid tenantId ${JSON.stringify(tenantId)}: use a tenant id string, null for platform events, or omit it`);
+  }
+  return { kind: 'one', tenantId };
+}
+
+export function matchesTenantFilter(filter: TenantFilter, tenantId: string | null): boolean {
+  return filter.kind === 'every' || filter.tenantId === tenantId;
+}

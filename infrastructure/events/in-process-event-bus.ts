@@ -1,6 +1,19 @@
 import { parseDomainEvent, serializeDomainEvent, type DomainEvent } from './domain-event';
-import { EventBusClosedError, type EventBus, type EventHandler, type HandlerErrorReporter } from './event-bus';
-import { matchesEventPattern, parseEventPattern, type EventPattern } from './event-pattern';
+import {
+  EventBusClosedError,
+  type EventBus,
+  type EventHandler,
+  type EventSubscriptionOptions,
+  type HandlerErrorReporter,
+} from './event-bus';
+import {
+  matchesEventPattern,
+  matchesTenantFilter,
+  parseEventPattern,
+  parseTenantFilter,
+  type EventPattern,
+  type TenantFilter,
+} from './event-pattern';
 import { reportToConsole, SubscriptionQueue } from './subscription-queue';
 
 export interface InProcessEventBusOptions {
@@ -10,6 +23,7 @@ export interface InProcessEventBusOptions {
 
 interface Subscription {
   pattern: EventPattern;
+  tenants: TenantFilter;
   queue: SubscriptionQueue;
 }
 
@@ -30,19 +44,20 @@ export class InProcessEventBus implements EventBus {
     // A JSON round trip, so handlers see what they would see over Redis and
     // later changes to the publisher's object cannot reach them.
     const received = parseDomainEvent(serializeDomainEvent(event));
-    for (const { pattern, queue } of this.subscriptions) {
-      if (matchesEventPattern(pattern, received.type)) {
+    for (const { pattern, tenants, queue } of this.subscriptions) {
+      if (matchesEventPattern(pattern, received.type) && matchesTenantFilter(tenants, received.tenantId)) {
         queue.enqueue(structuredClone(received));
       }
     }
   }
 
-  async subscribe(pattern: string, handler: EventHandler): Promise<() => Promise<void>> {
+  async subscribe(pattern: string, handler: EventHandler, options?: EventSubscriptionOptions): Promise<() => Promise<void>> {
     if (this.closing) {
       throw EventBusClosedError.subscribing(pattern);
     }
     const subscription: Subscription = {
       pattern: parseEventPattern(pattern),
+      tenants: parseTenantFilter(options),
       queue: new SubscriptionQueue(handler, this.reportError),
     };
     this.subscriptions.add(subscription);

@@ -19,3 +19,7 @@ export {
   type RedisEventBusOptions,
 } from './redis-event-bus';
 export { createUuid7Generator, uuid7, uuid7Timestamp, type Uuid7Generator, type Uuid7GeneratorOptions } from './uuid7';
+export type { EventSubscriptionOptions } from './event-bus';
+export * from './stream/event-stream';
+export * from './stream/in-process-event-stream';
+export * from './stream/redis-event-stream';

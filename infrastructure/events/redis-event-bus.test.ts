@@ -76,7 +76,7 @@ describeWithRedis('RedisEventBus', () => {
     await bus.subscribe('tenancy.tenant.created', () => undefined);
     await bus.subscribe('tenancy.*', () => undefined);
     await bus.subscribe('*', () => undefined);
-    const channel = `${channelPrefix}tenancy.tenant.created`;
+    const channel = `${channelPrefix}platform:tenancy.tenant.created`;
     // PUBLISH answers with the number of receiving subscriptions, pattern ones included.
     expect(await probe.publish(channel, 'probe')).toBe(3);
 
@@ -140,17 +140,18 @@ describeWithRedis('RedisEventBus', () => {
     await bus.subscribe('tenancy.tenant.created', (e) => {
       received.push(e);
     });
-    const channel = `${channelPrefix}tenancy.tenant.created`;
+    const channel = `${channelPrefix}platform:tenancy.tenant.created`;
 
     await rogue.publish(channel, 'not json');
     await rogue.publish(channel, JSON.stringify({ type: 'tenancy.tenant.created' }));
     await rogue.publish(channel, JSON.stringify(event('identity.user.created'))); // valid, but on the wrong channel
+    await rogue.publish(channel, JSON.stringify({ ...event('tenancy.tenant.created'), tenantId: 'acme' })); // another tenant's channel
     const valid = event('tenancy.tenant.created');
     await bus.publish(valid);
 
     await waitFor(() => received.length === 1);
     expect(received).toEqual([valid]);
-    expect(reported).toHaveLength(3);
+    expect(reported).toHaveLength(4);
     for (const { error, event: standIn } of reported) {
       expect(error).toBeInstanceOf(MalformedEventMessageError);
       expect(error).toMatchObject({ channel, message: expect.stringContaining(`Ignored a message on Redis channel ${channel}`) });
@@ -158,7 +159,10 @@ describeWithRedis('RedisEventBus', () => {
     }
     expect((reported[0]?.error as Error).message).toMatch(/payload is not JSON/);
     expect((reported[1]?.error as Error).message).toMatch(/id must be a UUID/);
-    expect((reported[2]?.error as Error).message).toMatch(/type identity.user.created does not belong on this channel/);
+    expect((reported[2]?.error as Error).message).toMatch(
+      `its tenant platform and type identity.user.created belong on channel ${channelPrefix}platform:identity.user.created`,
+    );
+    expect((reported[3]?.error as Error).message).toMatch(`belong on channel ${channelPrefix}acme:tenancy.tenant.created`);
     await bus.close();
   });
 
@@ -168,8 +172,46 @@ describeWithRedis('RedisEventBus', () => {
     const bus = new RedisEventBus({ publisher, subscriber, channelPrefix, onHandlerError: ignoreReports });
     await bus.subscribe('*', () => undefined);
 
-    expect(await probe.publish(`${channelPrefix}tenancy.tenant.created`, 'probe')).toBe(1);
-    expect(await probe.publish(`${channelPrefix.replace('*?', 'xx')}tenancy.tenant.created`, 'probe')).toBe(0);
+    expect(await probe.publish(`${channelPrefix}platform:tenancy.tenant.created`, 'probe')).toBe(1);
+    expect(await probe.publish(`${channelPrefix.replace('*?', 'xx')}platform:tenancy.tenant.created`, 'probe')).toBe(0);
+    await bus.close();
+  });
+
+  it("publishes each event on its tenant's channel, and platform events on 'platform'", async () => {
+    const [publisher, subscriber, listener] = await Promise.all([connect(), connect(), connect()]);
+    const channelPrefix = uniquePrefix();
+    const bus = new RedisEventBus({ publisher, subscriber, channelPrefix, onHandlerError: ignoreReports });
+    const heard: Array<{ channel: string; payload: string }> = [];
+    listener.on('pmessage', (_pattern: string, channel: string, payload: string) => heard.push({ channel, payload }));
+    await listener.psubscribe(`${channelPrefix}*`);
+    const tenantScoped = { ...event('tenancy.tenant.created'), tenantId: randomUUID() };
+    const platform = event('identity.signing-key.rotated');
+
+    await bus.publish(tenantScoped);
+    await bus.publish(platform);
+
+    await waitFor(() => heard.length === 2);
+    expect(heard.map((h) => h.channel)).toEqual([
+      `${channelPrefix}${tenantScoped.tenantId}:tenancy.tenant.created`,
+      `${channelPrefix}platform:identity.signing-key.rotated`,
+    ]);
+    expect(JSON.parse(heard[0]?.payload ?? '')).toEqual(tenantScoped);
+    await bus.close();
+  });
+
+  it("subscribes a tenant-filtered subscription to that tenant's channels only", async () => {
+    const [publisher, subscriber, probe] = await Promise.all([connect(), connect(), connect()]);
+    const channelPrefix = uniquePrefix();
+    const [mine, other] = [randomUUID(), randomUUID()];
+    const bus = new RedisEventBus({ publisher, subscriber, channelPrefix, onHandlerError: ignoreReports });
+    await bus.subscribe('tenancy.tenant.created', () => undefined, { tenantId: mine });
+    await bus.subscribe('tenancy.*', () => undefined, { tenantId: mine });
+    await bus.subscribe('*', () => undefined, { tenantId: mine });
+
+    // PUBLISH answers with the number of receiving subscriptions: Redis itself routes other tenants' traffic elsewhere.
+    expect(await probe.publish(`${channelPrefix}${mine}:tenancy.tenant.created`, 'probe')).toBe(3);
+    expect(await probe.publish(`${channelPrefix}${other}:tenancy.tenant.created`, 'probe')).toBe(0);
+    expect(await probe.publish(`${channelPrefix}platform:tenancy.tenant.created`, 'probe')).toBe(0);
     await bus.close();
   });
 

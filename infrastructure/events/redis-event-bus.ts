@@ -1,8 +1,21 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Redis } from 'ioredis';
 import { createDomainEvent, parseDomainEvent, serializeDomainEvent, type DomainEvent } from './domain-event';
-import { EventBusClosedError, type EventBus, type EventHandler, type HandlerErrorReporter } from './event-bus';
-import { parseEventPattern, type EventPattern } from './event-pattern';
+import {
+  EventBusClosedError,
+  type EventBus,
+  type EventHandler,
+  type EventSubscriptionOptions,
+  type HandlerErrorReporter,
+} from './event-bus';
+import {
+  matchesEventPattern,
+  matchesTenantFilter,
+  parseEventPattern,
+  parseTenantFilter,
+  type EventPattern,
+  type TenantFilter,
+} from './event-pattern';
 import { reportSafely, reportToConsole, SubscriptionQueue } from './subscription-queue';
 
 export interface RedisEventBusOptions {
@@ -10,7 +23,10 @@ export interface RedisEventBusOptions {
   publisher: Redis;
   /** Enters subscriber mode. Owned by the caller: close() unsubscribes but leaves it open. */
   subscriber: Redis;
-  /** Each event goes to channel `${channelPrefix}${event.type}`; defaults to 'lattice:events:'. */
+  /**
+   * Each event goes to channel `${channelPrefix}${event.tenantId ?? 'platform'}:${event.type}`, so a subscription
+   * for one tenant only receives that tenant's traffic. Defaults to 'lattice:events:'.
+   */
   channelPrefix?: string;
   /** Defaults to console.error. */
   onHandlerError?: HandlerErrorReporter;
@@ -82,14 +98,16 @@ export class RedisEventBus implements EventBus {
       throw EventBusClosedError.publishing(event);
     }
     const payload = serializeDomainEvent(event);
-    await this.pubsub.publish(this.channelPrefix + event.type, payload);
+    await this.pubsub.publish(this.channelFor(event), payload);
   }
 
-  async subscribe(pattern: string, handler: EventHandler): Promise<() => Promise<void>> {
+  async subscribe(pattern: string, handler: EventHandler, options?: EventSubscriptionOptions): Promise<() => Promise<void>> {
     if (this.closing) {
       throw EventBusClosedError.subscribing(pattern);
     }
-    const { trigger, isPattern } = this.toTrigger(parseEventPattern(pattern));
+    const eventPattern = parseEventPattern(pattern);
+    const tenants = parseTenantFilter(options);
+    const { trigger, isPattern } = this.toTrigger(eventPattern, tenants);
     const queue = new SubscriptionQueue(handler, this.reportError);
     this.queues.add(queue);
     (isPattern ? this.patterns : this.channels).add(trigger);
@@ -98,7 +116,12 @@ export class RedisEventBus implements EventBus {
       pubsubId = await this.pubsub.subscribe<ReceivedMessage>(
         trigger,
         (message) => {
-          if ('event' in message) queue.enqueue(structuredClone(message.event));
+          if (!('event' in message)) return;
+          const { event } = message;
+          // A glob over tenant ids cannot rule out every odd id (one containing ':', or a tenant named 'platform'); this check can.
+          if (matchesEventPattern(eventPattern, event.type) && matchesTenantFilter(tenants, event.tenantId)) {
+            queue.enqueue(structuredClone(event));
+          }
         },
         { pattern: isPattern },
       );
@@ -155,16 +178,21 @@ export class RedisEventBus implements EventBus {
     }
   }
 
-  private toTrigger(pattern: EventPattern): { trigger: string; isPattern: boolean } {
-    const prefix = escapeGlob(this.channelPrefix);
-    switch (pattern.kind) {
-      case 'exact':
-        return { trigger: this.channelPrefix + pattern.type, isPattern: false };
-      case 'prefix':
-        return { trigger: `${prefix}${escapeGlob(pattern.prefix)}*`, isPattern: true };
-      case 'all':
-        return { trigger: `${prefix}*`, isPattern: true };
+  private channelFor(event: Pick<DomainEvent, 'tenantId' | 'type'>): string {
+    return `${this.channelPrefix}${tenantSegment(event.tenantId)}:${event.type}`;
+  }
+
+  /** The narrowest SUBSCRIBE channel or PSUBSCRIBE glob that covers the pattern and tenants. */
+  private toTrigger(pattern: EventPattern, tenants: TenantFilter): { trigger: string; isPattern: boolean } {
+    if (pattern.kind === 'exact' && tenants.kind === 'one') {
+      return { trigger: this.channelFor({ tenantId: tenants.tenantId, type: pattern.type }), isPattern: false };
     }
+    if (pattern.kind === 'all' && tenants.kind === 'every') {
+      return { trigger: `${escapeGlob(this.channelPrefix)}*`, isPattern: true };
+    }
+    const tenantGlob = tenants.kind === 'every' ? '*' : escapeGlob(tenantSegment(tenants.tenantId));
+    const typeGlob = pattern.kind === 'exact' ? escapeGlob(pattern.type) : pattern.kind === 'prefix' ? `${escapeGlob(pattern.prefix)}*` : '*';
+    return { trigger: `${escapeGlob(this.channelPrefix)}${tenantGlob}:${typeGlob}`, isPattern: true };
   }
 
   /** Runs once per message and matching trigger, before RedisPubSub hands it to our listeners. */
@@ -172,8 +200,9 @@ export class RedisEventBus implements EventBus {
     let event: DomainEvent;
     try {
       event = parseDomainEvent(payload);
-      if (channel !== this.channelPrefix + event.type) {
-        throw new TypeError(`its type ${event.type} does not belong on this channel`);
+      const expected = this.channelFor(event);
+      if (channel !== expected) {
+        throw new TypeError(`its tenant ${tenantSegment(event.tenantId)} and type ${event.type} belong on channel ${expected}`);
       }
     } catch (error) {
       this.reportMalformed(channel, payload, error instanceof Error ? error.message : String(error));
@@ -197,6 +226,11 @@ export class RedisEventBus implements EventBus {
     });
     reportSafely(this.reportError, new MalformedEventMessageError(channel, payload, reason), standIn);
   }
+}
+
+/** Platform events (no tenant) travel under 'platform'. */
+function tenantSegment(tenantId: string | null): string {
+  return tenantId ?? 'platform';
 }
 
 /** Redis PSUBSCRIBE treats these as glob syntax; a prefix or type must match only itself. */

@@ -1,8 +1,9 @@
-import type { EventBus, EventHandler } from '../events';
+import type { EventBus, EventHandler, EventSubscriptionOptions } from '../events';
 
 interface Carried {
   pattern: string;
   handler: EventHandler;
+  options: EventSubscriptionOptions | undefined;
   unsubscribe: () => Promise<void>;
 }
 
@@ -17,8 +18,8 @@ export class CarriedSubscriptions {
   track(bus: EventBus): EventBus {
     return {
       publish: (event) => bus.publish(event),
-      subscribe: async (pattern, handler) => {
-        const entry: Carried = { pattern, handler, unsubscribe: await bus.subscribe(pattern, handler) };
+      subscribe: async (pattern, handler, options) => {
+        const entry: Carried = { pattern, handler, options, unsubscribe: await bus.subscribe(pattern, handler, options) };
         this.live.add(entry);
         return async () => {
           if (this.live.delete(entry)) await entry.unsubscribe();
@@ -30,6 +31,6 @@ export class CarriedSubscriptions {
 
   /** Re-subscribes every live subscription on `next`; the old bus is closed by its own module stop. */
   async moveTo(next: EventBus): Promise<void> {
-    for (const entry of this.live) entry.unsubscribe = await next.subscribe(entry.pattern, entry.handler);
+    for (const entry of this.live) entry.unsubscribe = await next.subscribe(entry.pattern, entry.handler, entry.options);
   }
 }

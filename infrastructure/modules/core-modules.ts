@@ -72,7 +72,7 @@ export function eventBusModule(config: LatticeConfig): InfrastructureModule<Even
               // The bus does not own its connections; this wrapper does, so stopping the module closes them too.
               return subscriptions.track({
                 publish: (event) => bus.publish(event),
-                subscribe: (pattern, handler) => bus.subscribe(pattern, handler),
+                subscribe: (pattern, handler, options) => bus.subscribe(pattern, handler, options),
                 async close() {
                   await bus.close();
                   await Promise.allSettled([publisher.quit(), subscriber.quit()]);

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type LatticeConfig, type ServiceRole } from '.
 import { LifecycleKernel, stopOnSignals, type InfrastructureModule, type LifecycleEvent } from '../lifecycle';
 import { ConsoleLogSink, loggerOver, type LogSink } from '../logging/logger';
 import { configModule, eventBusModule, LOG_SINK, logSinkModule } from './core-modules';
+import { eventStreamModule } from './event-stream-module';
 
 /**
  * Starts one process: parses configuration once, starts the modules in dependency order, and stops them in
@@ -37,7 +38,9 @@ export async function runService(
     if (event.kind === 'start-failed' || event.kind === 'stop-failed') logger.error(`module ${event.module} ${event.kind}`, { error: event.error });
     else logger.debug(`module ${event.module} ${event.kind}`, { ...event });
   };
-  const kernel: LifecycleKernel = new LifecycleKernel([configModule(config), logSinkModule(), eventBusModule(config), ...(await modulesFor(config))], { onEvent });
+  // Subgraphs append to and consume the durable event stream; the gateway hears only the live bus.
+  const core = [configModule(config), logSinkModule(), eventBusModule(config), ...(role === 'gateway' ? [] : [eventStreamModule(config)])];
+  const kernel: LifecycleKernel = new LifecycleKernel([...core, ...(await modulesFor(config))], { onEvent });
   const started = Date.now();
   // Installed before starting: a signal during startup stops whatever has started, in reverse order, and exits 0.
   let signalled = false;

@@ -12,6 +12,11 @@ import { defineModule, type InfrastructureModule, type ModuleContext } from '../
 import type { Logger } from '../logging/logger';
 import { CONFIG, EVENT_BUS, LOG_SINK, moduleLogger } from './core-modules';
 import { databaseModuleName } from './database-modules';
+import { EVENT_STREAM, processIdentity } from './event-stream-module';
+import { EventStore } from '../events/outbox/event-store';
+import { OutboxRelay } from '../events/outbox/outbox-relay';
+import { OutboxSignal } from '../events/outbox/outbox-signal';
+import type { EventStream } from '../events/stream/event-stream';
 
 export const subgraphModuleName = (subgraph: SubgraphName) => `${subgraph}-subgraph`;
 
@@ -26,6 +31,10 @@ export interface SubgraphWiring {
   /** The same database, handed out by row scope: what stores of tenant-owned tables must use. */
   database: TenantDatabase;
   bus: EventBus;
+  /** This subgraph's event store (its transactional outbox): the only way its services publish events. */
+  events: EventStore;
+  /** The durable stream every subgraph's relay appends to; consumers (audit) read it through consumer groups. */
+  stream: EventStream;
   config: LatticeConfig;
   logger: Logger;
   ctx: ModuleContext;
@@ -33,6 +42,8 @@ export interface SubgraphWiring {
 
 export interface SubgraphDefinition<TContext extends SubgraphContextBase, TServices> {
   name: SubgraphName;
+  /** Whether this subgraph's database has an event store whose committed events a relay moves to the stream and bus. */
+  outbox?: boolean;
   /** Extra modules this subgraph needs besides config, logging, the bus and its database (e.g. another subgraph's URL). */
   deps?: readonly string[];
   buildSchema(): Promise<GraphQLSchema>;
@@ -52,15 +63,31 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
   return defineModule<RunningSubgraph>({
     name: subgraphModuleName(name),
     runtime: {
-      deps: [CONFIG, LOG_SINK, EVENT_BUS, databaseModuleName(name), ...(definition.deps ?? [])],
+      deps: [CONFIG, LOG_SINK, EVENT_BUS, EVENT_STREAM, databaseModuleName(name), ...(definition.deps ?? [])],
       start: async (ctx) => {
         const config = ctx.get<LatticeConfig>(CONFIG);
         const logger = moduleLogger(ctx, { subgraph: name });
         const dataSource = ctx.get<DataSource>(databaseModuleName(name));
         const bus = ctx.get<EventBus>(EVENT_BUS);
         if (!config.contextSecret) throw new Error('LATTICE_CONTEXT_SECRET is not set');
+        const stream = ctx.get<EventStream>(EVENT_STREAM);
         const database = new TenantDatabase(dataSource, logger);
-        const services = await definition.start({ dataSource, database, bus, config, logger, ctx });
+        const signal = new OutboxSignal();
+        const events = new EventStore(name, signal);
+        const relay = definition.outbox
+          ? new OutboxRelay({
+              database: database.asPlatform('outbox relay: moves committed events of every tenant to the event stream'),
+              stream,
+              bus,
+              signal,
+              // Other replicas' commits arrive by NOTIFY; the embedded database has only this process writing.
+              listenUrl: config.subgraphs[name].databaseUrl,
+              holder: processIdentity(`${name}-relay`),
+              logger: logger.child({ component: 'outbox-relay' }),
+            })
+          : null;
+        const services = await definition.start({ dataSource, database, bus, events, stream, config, logger, ctx });
+        await relay?.start();
         const graphql = await createSubgraphGraphqlRoute<TContext>({
           name,
           schema: await definition.buildSchema(),
@@ -90,6 +117,8 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
           async stop() {
             await http.stop();
             await graphql.stop();
+            // After the last request: whatever those requests committed is still moved before the relay stops.
+            await relay?.stop();
             await definition.stop?.(services);
           },
         };

@@ -1,35 +1,74 @@
+import type { LatticeConfig } from '../../infrastructure/config/config';
+import { processIdentity } from '../../infrastructure/modules/event-stream-module';
 import { buildFederatedSchema } from '../../infrastructure/graphql/federated-schema';
+import { SystemSubgraphClient } from '../../infrastructure/graphql/system-subgraph-client';
 import type { InfrastructureModule } from '../../infrastructure/lifecycle';
+import type { Logger } from '../../infrastructure/logging/logger';
 import { databaseModule, postgresModule } from '../../infrastructure/modules/database-modules';
-import { subgraphModule } from '../../infrastructure/modules/subgraph-module';
+import { subgraphModule, subgraphModuleName, type RunningSubgraph } from '../../infrastructure/modules/subgraph-module';
 import type { AuditContext } from './audit-context';
-import { AuditEventResolver } from './schema/audit-event.resolver';
+import { toAuditEventType } from './schema/audit-event-mapping';
+import { AuditEventResolver, AuditUserResolver } from './schema/audit-event.resolver';
 import { AuditQueryService } from './service/audit-query-service';
 import { AuditRecorder } from './service/audit-recorder';
-import { AUDIT_ENTITIES, AUDIT_MIGRATIONS, AuditStore } from './store/audit-store';
+import { AuditRetention, parseRetentionDays } from './service/audit-retention';
+import type { AuditStore } from './store/audit-store';
+import { MongoAuditStore } from './store/mongo-audit-store';
+import { PostgresAuditStore } from './store/postgres-audit-store';
+import { AUDIT_ENTITIES, AUDIT_MIGRATIONS } from './store/postgres-audit-schema';
+import type { AuditEventType } from './schema/audit-event.type';
 
 export function buildAuditSchema() {
-  return buildFederatedSchema([AuditEventResolver]);
+  return buildFederatedSchema([AuditEventResolver, AuditUserResolver], {
+    AuditEvent: {
+      __resolveReference: async (reference: Record<string, unknown>, ctx: AuditContext): Promise<AuditEventType | null> => {
+        const [record] = await ctx.audit.byIds([String(reference.id)]);
+        return record ? toAuditEventType(record) : null;
+      },
+    },
+    User: { __resolveReference: (reference: Record<string, unknown>) => ({ id: String(reference.id) }) },
+  });
 }
 
+const RETENTION_EVERY_MS = 60 * 60 * 1000;
+
 /**
- * The audit subgraph records every domain event it hears. Until the durable stream consumer lands (events
- * issue), it listens on the live bus, so events published while it is down are not recorded.
+ * The audit subgraph: consumes every committed event from the durable stream (consumer group `audit`) and keeps one
+ * hash-chained record per event, in MongoDB when MONGO_URL is set, otherwise in its PostgreSQL database.
  */
-export function auditModules(): InfrastructureModule[] {
+export function auditModules(options: { embeddedTenancy: boolean } = { embeddedTenancy: false }): InfrastructureModule[] {
+  const tenancyModule = subgraphModuleName('tenancy');
   return [
     postgresModule('audit'),
     databaseModule('audit', { entities: AUDIT_ENTITIES, migrations: AUDIT_MIGRATIONS }),
     subgraphModule({
       name: 'audit',
+      deps: options.embeddedTenancy ? [tenancyModule] : [],
       buildSchema: buildAuditSchema,
-      start: async ({ dataSource, bus }) => {
-        const store = new AuditStore(dataSource);
+      start: async ({ dataSource, stream, config, logger, ctx }) => {
+        const store: AuditStore = config.mongoUrl ? await MongoAuditStore.connect(config.mongoUrl) : new PostgresAuditStore(dataSource);
+        logger.info(`audit records kept in ${config.mongoUrl ? 'MongoDB' : 'PostgreSQL'}`);
         const recorder = new AuditRecorder(store);
-        const unsubscribe = await bus.subscribe('*', (event) => recorder.record(event));
-        return { store, unsubscribe };
+        const consumer = await stream.consume({
+          group: 'audit',
+          consumer: processIdentity('audit'),
+          handle: async (events) => {
+            await recorder.record(events);
+          },
+          onError: (error, detail) => logger.warn('audit consumer', { ...detail, error }),
+        });
+        const tenancyUrl = options.embeddedTenancy ? () => `${ctx.get<RunningSubgraph>(tenancyModule).url}/graphql` : config.subgraphs.tenancy.url ? () => config.subgraphs.tenancy.url! : null;
+        const retention = new AuditRetention(store, retentionSetting(tenancyUrl, config, logger), logger);
+        const runRetention = () => void retention.runOnce().catch((error: unknown) => logger.error('audit retention failed', { error }));
+        const retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);
+        retentionTimer.unref();
+        return { store, consumer, retentionTimer };
       },
-      stop: (services) => services.unsubscribe(),
+      stop: async (services) => {
+        clearInterval(services.retentionTimer);
+        await services.consumer.stop();
+        await services.store.close();
+      },
       createContext: (services, request, logger): AuditContext => ({
         request,
         logger,
@@ -37,4 +76,23 @@ export function auditModules(): InfrastructureModule[] {
       }),
     }),
   ];
+}
+
+/** Reads a tenant's `audit.retention_days` from tenancy, asking as the audit service with config:read only. */
+function retentionSetting(tenancyUrl: (() => string) | null, config: LatticeConfig, logger: Logger): (tenantId: string) => Promise<number | null> {
+  if (!tenancyUrl || !config.contextSecret) {
+    logger.warn('audit retention: TENANCY_URL is not known here, so audit records are kept forever');
+    return () => Promise.resolve(null);
+  }
+  const tenancy = new SystemSubgraphClient({ service: 'tenancy', graphqlUrl: tenancyUrl, contextSecret: config.contextSecret, caller: 'audit', permissions: ['config:read'] });
+  return async (tenantId) => {
+    const answer = await tenancy.query<{ effectiveConfiguration: { value: unknown } | null }>(
+      'query Retention($tenantId: ID!) { effectiveConfiguration(key: "audit.retention_days", tenantId: $tenantId) { value } }',
+      { tenantId },
+    );
+    const raw = answer.effectiveConfiguration?.value;
+    const days = parseRetentionDays(raw);
+    if (raw !== undefined && raw !== null && days === null) logger.warn('audit.retention_days is not a whole number of days from 1 to 36500; records are kept', { tenantId });
+    return days;
+  };
 }

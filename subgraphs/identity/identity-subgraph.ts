@@ -1,7 +1,6 @@
 import { JWKS_PATH } from '../../infrastructure/authorization/access-token';
 import type { RequestContext } from '../../infrastructure/context/request-context';
 import type { TenantDatabase } from '../../infrastructure/database/scoped-database';
-import type { EventBus } from '../../infrastructure/events';
 import { buildFederatedSchema } from '../../infrastructure/graphql/federated-schema';
 import { sendJson } from '../../infrastructure/http/routes';
 import type { InfrastructureModule } from '../../infrastructure/lifecycle';
@@ -23,6 +22,8 @@ import { ApiKeyVerifier } from './service/api-key-verification';
 import { AuthenticationService } from './service/authentication-service';
 import { KeyEncryption } from './service/key-encryption';
 import { SessionEvents } from './service/session-events';
+import type { EventStore } from '../../infrastructure/events/outbox/event-store';
+import { RequestEvents } from '../../infrastructure/events/outbox/request-events';
 import { SessionService } from './service/session-service';
 import { SignInThrottle } from './service/sign-in-throttle';
 import { TenantDirectory } from './service/tenant-directory';
@@ -66,9 +67,10 @@ export function identityModules(options: { embeddedTenancy: boolean }): Infrastr
     databaseModule('identity', { entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS }),
     subgraphModule({
       name: 'identity',
+      outbox: true,
       deps: options.embeddedTenancy ? [tenancyModule] : [],
       buildSchema: buildIdentitySchema,
-      start: async ({ database, bus, config, logger, ctx }) => {
+      start: async ({ database, events, config, logger, ctx }) => {
         const secret = config.contextSecret!;
         const tokens = new TokenIssuer(
           new IdentityStore(database.asPlatform('token issuance')),
@@ -79,7 +81,7 @@ export function identityModules(options: { embeddedTenancy: boolean }): Infrastr
           new RoleStore(database.asPlatform('token issuance')),
         );
         await tokens.start();
-        const signingKeys = new SigningKeyRotations(tokens, bus, logger);
+        const signingKeys = new SigningKeyRotations(tokens, events, database, logger);
         const checkRotation = () => signingKeys.rotateIfDue().catch((error: unknown) => logger.error('scheduled signing-key rotation failed', { error }));
         await checkRotation();
         const rotationTimer = setInterval(() => void checkRotation(), ROTATION_CHECK_MS);
@@ -91,20 +93,21 @@ export function identityModules(options: { embeddedTenancy: boolean }): Infrastr
         await seedPlatformAdmin(new IdentityStore(database.asPlatform('seed the first platform admin')), config, logger);
         // The gateway's key checks and use reports: signed SYSTEM calls only, never reachable through the supergraph.
         const apiKeyRoute = apiKeyRoutes(new ApiKeyVerifier(new ApiKeyStore(database.asPlatform('verify API keys and record their use'))), secret, logger);
-        return { apiKeyRoute, database, tokens, directory, bus, signingKeys, rotationTimer, throttle: new SignInThrottle(database, config.signInThrottle, logger) };
+        return { apiKeyRoute, database, tokens, directory, events, signingKeys, rotationTimer, throttle: new SignInThrottle(database, config.signInThrottle, logger) };
       },
       createContext: (services, request, logger): IdentityContext => {
         // One row scope for everything this request does (see TenantDatabase.forRequest).
         const db = services.database.forRequest(request);
         const users = new IdentityStore(db);
+        const events = RequestEvents.of(services.events, db, request);
         return {
           request,
           logger,
-          users: new UserService(users, services.directory, services.bus, request, logger),
-          apiKeys: new ApiKeyService(new ApiKeyStore(db), services.bus, request, logger),
+          users: new UserService(users, services.directory, events, request, logger),
+          apiKeys: new ApiKeyService(new ApiKeyStore(db), events, request, logger),
           ...sessionServices(services, request, logger),
           signingKeys: services.signingKeys,
-          roles: new RoleService(new RoleStore(db), users, services.directory, services.bus, request, logger),
+          roles: new RoleService(new RoleStore(db), users, services.directory, events, request, logger),
         };
       },
       stop: (services) => {
@@ -125,11 +128,11 @@ export function identityModules(options: { embeddedTenancy: boolean }): Infrastr
 
 /** Sign-in, sessions and password changes for one request; the throttle's counters are shared by all replicas. */
 function sessionServices(
-  services: { database: TenantDatabase; directory: TenantDirectory; tokens: TokenIssuer; bus: EventBus; throttle: SignInThrottle },
+  services: { database: TenantDatabase; directory: TenantDirectory; tokens: TokenIssuer; events: EventStore; throttle: SignInThrottle },
   request: RequestContext,
   logger: Logger,
 ): Pick<IdentityContext, 'sessions' | 'authentication'> {
-  const events = new SessionEvents(services.bus, request, logger);
+  const events = new SessionEvents(services.events, services.database, request);
   const sessions = new SessionService(services.database, services.directory, services.tokens, events, request, logger);
   return { sessions, authentication: new AuthenticationService(services.database, services.directory, sessions, services.throttle, events, request, logger) };
 }

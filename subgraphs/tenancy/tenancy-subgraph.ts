@@ -15,6 +15,7 @@ import { ConfigurationService } from './service/configuration-service';
 import { DepartmentService } from './service/department-service';
 import { OrganizationService } from './service/organization-service';
 import { TenancyEvents } from './service/tenancy-events';
+import { RequestEvents } from '../../infrastructure/events/outbox/request-events';
 import { ScopeAncestry } from './service/scope-ancestry';
 import { TenantService } from './service/tenant-service';
 import { ConfigurationStore } from './store/configuration-store';
@@ -48,8 +49,9 @@ export function tenancyModules(): InfrastructureModule[] {
     databaseModule('tenancy', { entities: TENANCY_ENTITIES, migrations: TENANCY_MIGRATIONS }),
     subgraphModule({
       name: 'tenancy',
+      outbox: true,
       buildSchema: buildTenancySchema,
-      start: async ({ dataSource, database, bus }) => {
+      start: async ({ dataSource, database, bus, events }) => {
         // Shared by every request of this replica; configuration events from any replica keep the cache honest.
         const configuration = {
           cache: new ConfigurationCache(),
@@ -57,14 +59,14 @@ export function tenancyModules(): InfrastructureModule[] {
           queries: queryCounterOf(dataSource),
         };
         const unsubscribe = await bus.subscribe(CONFIGURATION_EVENTS, (event) => configuration.cache.apply(event));
-        return { database, bus, configuration, unsubscribe };
+        return { database, events, configuration, unsubscribe };
       },
       stop: (services) => services.unsubscribe(),
       createContext: (services, request, logger): TenancyContext => {
         // Every statement of this request runs in its principal's row scope (see TenantDatabase.forRequest).
         const db = services.database.forRequest(request);
         const hierarchy = new HierarchyStore(db);
-        const events = new TenancyEvents(services.bus, request, logger);
+        const events = new TenancyEvents(RequestEvents.of(services.events, db, request));
         const tenants = new TenantService(new TenantStore(db), events, request, logger);
         const organizations = new OrganizationService(hierarchy, events, request);
         const departments = new DepartmentService(hierarchy, organizations, events, request);

@@ -1,17 +1,24 @@
-import { tenantReference, userReference } from '../../../infrastructure/graphql/entity-references';
-import type { AuditEvent } from '../service/audit-event';
-import { AuditEventType } from './audit-event.type';
+import { tenantReference } from '../../../infrastructure/graphql/entity-references';
+import type { AuditRecord } from '../store/audit-store';
+import { AuditEventType, AuditUserType } from './audit-event.type';
 
-export function toAuditEventType(event: AuditEvent): AuditEventType {
+export function toAuditEventType(record: AuditRecord): AuditEventType {
   return Object.assign(new AuditEventType(), {
-    id: event.id,
-    type: event.type,
-    aggregateType: event.aggregateType,
-    aggregateId: event.aggregateId,
-    tenant: tenantReference(event.tenantId),
-    actor: event.actorKind === 'USER' ? userReference(event.actorId) : null,
-    occurredAt: event.occurredAt,
-    data: event.data,
-    requestId: event.requestId,
+    id: record.eventId,
+    type: record.type,
+    aggregateType: record.aggregateType,
+    aggregateId: record.aggregateId,
+    aggregateVersion: record.aggregateVersion,
+    tenant: tenantReference(record.tenantId),
+    actor: record.actorKind === 'USER' && record.actorId ? Object.assign(new AuditUserType(), { id: record.actorId }) : null,
+    actorKind: record.actorKind,
+    occurredAt: record.occurredAt,
+    data: record.data,
+    ipAddress: record.ipAddress,
+    userAgent: record.userAgent,
+    requestId: record.requestId,
+    sequence: record.sequence,
+    hash: record.hash,
+    previousHash: record.previousHash,
   });
 }

@@ -1,25 +1,20 @@
-import { PERMISSIONS, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
+import { hasPermission, PERMISSIONS, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
+import { errors } from '../../../infrastructure/errors/error-codes';
 import { parsePageRequest, toPage, type Page } from '../../../infrastructure/graphql/pagination';
-import type { AuditRecordEntity } from '../store/audit-record.entity';
-import type { AuditStore } from '../store/audit-store';
-import type { AuditEvent } from './audit-event';
+import type { AuditFilter, AuditRecord, AuditStore, ChainVerification } from '../store/audit-store';
 
-function toAuditEvent(row: AuditRecordEntity): AuditEvent {
-  return {
-    id: row.eventId,
-    type: row.type,
-    aggregateType: row.aggregateType,
-    aggregateId: row.aggregateId,
-    tenantId: row.tenantId,
-    actorId: row.actorId,
-    actorKind: row.actorKind,
-    requestId: row.requestId,
-    occurredAt: row.occurredAt,
-    data: row.data,
-  };
+export interface AuditEventsFilter {
+  types?: readonly string[] | null;
+  aggregateId?: string | null;
+  actorId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
 }
 
+const MAX_TYPES = 50;
+
+/** Reads of one request: every one tenant-scoped, needing audit:read (another tenant's needs platform:admin). */
 export class AuditQueryService {
   constructor(
     private readonly store: AuditStore,
@@ -27,13 +22,56 @@ export class AuditQueryService {
   ) {}
 
   /** The audit trail of the caller's tenant (or of `tenantId`, for platform auditors), newest first. */
-  async list(args: { tenantId?: string | null; first?: number | null; after?: string | null }): Promise<Page<AuditEvent>> {
+  async list(args: { tenantId?: string | null; filter?: AuditEventsFilter | null; first?: number | null; after?: string | null }): Promise<Page<AuditRecord>> {
     const page = parsePageRequest(args.first, args.after);
+    const tenantId = this.readableTenant(args.tenantId);
+    const filter = validateFilter(tenantId, args.filter ?? {});
+    const rows = await this.store.list(filter, page.afterKey, page.limit + 1);
+    return toPage(rows, page, (e) => e.eventId, (e) => e);
+  }
+
+  /** What happened to one user (the events of their User aggregate), in the caller's tenant, newest first. */
+  async trailOf(userId: string, args: { first?: number | null; after?: string | null }): Promise<Page<AuditRecord>> {
+    const page = parsePageRequest(args.first, args.after);
+    const tenantId = this.readableTenant(null);
+    const rows = await this.store.list({ tenantId, aggregateId: userId }, page.afterKey, page.limit + 1);
+    return toPage(rows, page, (e) => e.eventId, (e) => e);
+  }
+
+  async byIds(ids: readonly string[]): Promise<AuditRecord[]> {
     const principal = this.request.principal;
     requireSignedIn(principal);
-    const tenantId = args.tenantId ?? principal.tenantId;
-    requireTenantAccess(principal, tenantId, PERMISSIONS.auditRead);
-    const rows = await this.store.list(tenantId, page.afterKey, page.limit + 1);
-    return toPage(rows.map(toAuditEvent), page, (e) => e.id, (e) => e);
+    const records = await this.store.findByIds(ids);
+    // Another tenant's record resolves like an unknown id.
+    return records.filter((r) => r.tenantId === principal.tenantId || hasPermission(principal, PERMISSIONS.platformAdmin));
   }
+
+  /** Recomputes the tenant's hash chain from its anchor; the first record that does not verify is brokenAt. */
+  async verifyChain(tenantId: string | null | undefined): Promise<ChainVerification> {
+    return this.store.verifyChain(this.readableTenant(tenantId));
+  }
+
+  private readableTenant(requested: string | null | undefined): string | null {
+    const principal = this.request.principal;
+    requireSignedIn(principal);
+    const tenantId = requested ?? principal.tenantId;
+    requireTenantAccess(principal, tenantId, PERMISSIONS.auditRead);
+    return tenantId;
+  }
+}
+
+function validateFilter(tenantId: string | null, input: AuditEventsFilter): AuditFilter {
+  const filter: AuditFilter = { tenantId };
+  if (input.types) {
+    if (input.types.length > MAX_TYPES) throw errors.badInput('filter.types', `at most ${MAX_TYPES} types (got ${input.types.length})`);
+    filter.types = input.types;
+  }
+  if (input.aggregateId) filter.aggregateId = input.aggregateId;
+  if (input.actorId) filter.actorId = input.actorId;
+  if (input.from) filter.from = input.from;
+  if (input.to) filter.to = input.to;
+  if (filter.from && filter.to && filter.from.getTime() > filter.to.getTime()) {
+    throw errors.badInput('filter.from', `must not be after filter.to (${filter.from.toISOString()} > ${filter.to.toISOString()})`);
+  }
+  return filter;
 }

@@ -3,8 +3,8 @@ import { PERMISSIONS, hasPermission, reachesEveryTenant, requirePermission, requ
 import { API_KEY_EVENTS } from '../../../infrastructure/authorization/api-key';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
-import { createDomainEvent, type EventBus } from '../../../infrastructure/events';
-import { eventMetadataOf } from '../../../infrastructure/events/request-metadata';
+import type { EventType } from '../../../infrastructure/events/event-types';
+import type { RequestEvents } from '../../../infrastructure/events/outbox/request-events';
 import { uuid7 } from '../../../infrastructure/events/uuid7';
 import { byIdLoader } from '../../../infrastructure/graphql/by-id-loader';
 import { parsePageRequest, toPage, type Page } from '../../../infrastructure/graphql/pagination';
@@ -28,7 +28,7 @@ export class ApiKeyService {
 
   constructor(
     private readonly store: ApiKeyStore,
-    private readonly bus: EventBus,
+    private readonly events: RequestEvents,
     private readonly request: RequestContext,
     private readonly logger: Logger,
   ) {
@@ -55,9 +55,11 @@ export class ApiKeyService {
     const id = uuid7();
     const issued = issueApiKey(id);
     const apiKey: ApiKey = { id, tenantId, name, permissions, last4: issued.last4, createdBy: principal.subject, createdAt: now, expiresAt, revokedAt: null, lastUsedAt: null, version: 1 };
-    await this.store.insert({ ...apiKey, secretHash: issued.hash });
+    await this.events.transaction(async () => {
+      await this.store.insert({ ...apiKey, secretHash: issued.hash });
+      await this.record(API_KEY_EVENTS.created, apiKey, { name, permissions, expiresAt: expiresAt.toISOString(), createdBy: apiKey.createdBy });
+    });
     this.logger.info('API key created', { apiKeyId: id, tenantId });
-    await this.publish(API_KEY_EVENTS.created, apiKey, { name, permissions, expiresAt: expiresAt.toISOString(), createdBy: apiKey.createdBy });
     return { key: issued.key, apiKey };
   }
 
@@ -83,13 +85,14 @@ export class ApiKeyService {
     const everyTenant = reachesEveryTenant(principal);
     if (!everyTenant && principal.tenantId === null) throw errors.notFound('API key', id);
     // The tenant filter is the first wall; row-level security on the request's scope is the second.
-    const result = await this.store.revoke(id, new Date(), everyTenant ? null : principal.tenantId);
+    const result = await this.events.transaction(async () => {
+      const revoked = await this.store.revoke(id, new Date(), everyTenant ? null : principal.tenantId);
+      if (revoked?.changed) await this.record(API_KEY_EVENTS.revoked, toApiKey(revoked.key), { name: revoked.key.name });
+      return revoked;
+    });
     if (!result) throw errors.notFound('API key', id);
     const apiKey = toApiKey(result.key);
-    if (result.changed) {
-      this.logger.info('API key revoked', { apiKeyId: id, tenantId: apiKey.tenantId });
-      await this.publish(API_KEY_EVENTS.revoked, apiKey, { name: apiKey.name });
-    }
+    if (result.changed) this.logger.info('API key revoked', { apiKeyId: id, tenantId: apiKey.tenantId });
     return apiKey;
   }
 
@@ -102,18 +105,8 @@ export class ApiKeyService {
     return reachesEveryTenant(this.principal) || key.tenantId === this.principal.tenantId ? key : null;
   }
 
-  // Until the transactional outbox lands (events issue), publishing happens after commit and a crash in between loses the event.
-  private async publish(type: string, apiKey: ApiKey, data: Record<string, unknown>): Promise<void> {
-    const event = createDomainEvent({
-      type,
-      source: 'identity',
-      aggregateType: 'ApiKey',
-      aggregateId: apiKey.id,
-      aggregateVersion: apiKey.version,
-      tenantId: apiKey.tenantId,
-      ...eventMetadataOf(this.request),
-      data,
-    });
-    await this.bus.publish(event).catch((error: unknown) => this.logger.error('could not publish event', { type: event.type, error }));
+  private async record(type: EventType, apiKey: ApiKey, data: Record<string, unknown>): Promise<void> {
+    await this.events.record({ type, aggregateType: 'ApiKey', aggregateId: apiKey.id, tenantId: apiKey.tenantId, data });
   }
+
 }

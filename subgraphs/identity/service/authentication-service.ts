@@ -61,6 +61,7 @@ export class AuthenticationService {
     if (attempt.verdict === 'account-locked') {
       // No argon2 here: a lock looks the same for existing and unknown accounts, so skipping it reveals nothing.
       this.logger.info('sign-in refused', { reason: 'account locked', tenantSlug: input.tenantSlug ?? null });
+      await this.events.signInFailed(tenant?.id ?? null, null, 'account-locked');
       throw errors.unauthenticated(SIGN_IN_FAILED);
     }
     // Before sign-in there is no principal: the lookup runs in the named tenant's scope, or platform scope for platform users.
@@ -70,11 +71,15 @@ export class AuthenticationService {
     const passwordOk = await verifyPassword(row?.passwordHash ?? (await decoyPasswordHash()), input.password);
     if (!row || !passwordOk) {
       this.logger.info('sign-in refused', { reason: row ? 'wrong password' : 'unknown account', tenantSlug: input.tenantSlug ?? null });
+      await this.events.signInFailed(tenant?.id ?? null, row?.id ?? null, row ? 'wrong-password' : 'unknown-account');
       await this.failed(attempt, row);
       throw errors.unauthenticated(SIGN_IN_FAILED);
     }
     await this.throttle.succeeded(attempt);
-    if (row.status !== 'ACTIVE') throw errors.unauthenticated('sign-in failed: this account is not active');
+    if (row.status !== 'ACTIVE') {
+      await this.events.signInFailed(row.tenantId, row.id, 'not-active');
+      throw errors.unauthenticated('sign-in failed: this account is not active');
+    }
     if (tenant && tenant.status !== 'ACTIVE') throw errors.tenantSuspended(tenant.slug);
     const user = toUser(row);
     const issued = await this.sessions.open(user);
@@ -107,11 +112,17 @@ export class AuthenticationService {
     }
     await this.throttle.succeeded(attempt);
     if (input.newPassword === input.currentPassword) throw errors.badInput('input.newPassword', 'must differ from the current password');
-    const changed = await new SessionStore(db).replacePassword(row.id, row.version, await hashPassword(input.newPassword), principal.sessionId ?? null);
+    const newHash = await hashPassword(input.newPassword);
+    const changed = await db.run(async () => {
+      const replaced = await new SessionStore(db).replacePassword(row.id, row.version, newHash, principal.sessionId ?? null);
+      if (replaced) {
+        await this.events.passwordChanged({ id: row.id, tenantId: row.tenantId }, replaced.revokedSessions.length);
+        await this.events.sessionsRevoked({ id: row.id, tenantId: row.tenantId }, replaced.revokedSessions, 'password-changed');
+      }
+      return replaced;
+    });
     if (!changed) throw errors.conflict('the account changed while its password was being changed; try again');
     this.logger.info('password changed', { userId: row.id, otherSessionsRevoked: changed.revokedSessions.length });
-    await this.events.passwordChanged({ id: row.id, tenantId: row.tenantId, version: changed.version }, changed.revokedSessions.length);
-    await this.events.sessionsRevoked({ id: row.id, tenantId: row.tenantId }, changed.revokedSessions, 'password-changed');
     return true;
   }
 

@@ -11,8 +11,8 @@ import {
 } from '../../../infrastructure/authorization/permissions';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
-import { createDomainEvent, type EventBus } from '../../../infrastructure/events';
-import { eventMetadataOf } from '../../../infrastructure/events/request-metadata';
+import type { EventType } from '../../../infrastructure/events/event-types';
+import type { RequestEvents } from '../../../infrastructure/events/outbox/request-events';
 import { uuid7 } from '../../../infrastructure/events/uuid7';
 import { byIdLoader } from '../../../infrastructure/graphql/by-id-loader';
 import { parsePageRequest, toPage, type Page } from '../../../infrastructure/graphql/pagination';
@@ -54,7 +54,7 @@ export class RoleService {
     private readonly store: RoleStore,
     private readonly users: IdentityStore,
     private readonly directory: TenantDirectory,
-    private readonly bus: EventBus,
+    private readonly events: RequestEvents,
     private readonly request: RequestContext,
     private readonly logger: Logger,
   ) {
@@ -85,12 +85,14 @@ export class RoleService {
     const permissions = this.grantable('input.permissions', input.permissions);
     const role: CustomRole = { id: uuid7(), tenantId, name, permissions, version: 1, createdAt: new Date() };
     try {
-      await this.store.insertRole(role);
+      await this.events.transaction(async () => {
+        await this.store.insertRole(role);
+        await this.record('identity.role.created', 'Role', role.tenantId, role.id, { name, permissions });
+      });
     } catch (error) {
       if (error instanceof DuplicateRoleNameError) throw errors.conflict(`a role named ${JSON.stringify(name)} already exists in this tenant`);
       throw error;
     }
-    await this.publish('identity.role.created', role.tenantId, role.id, role.version, { name, permissions });
     return customView(role);
   }
 
@@ -102,8 +104,11 @@ export class RoleService {
     if (input.permissions) changes.permissions = this.grantable('input.permissions', input.permissions);
     if (!changes.name && !changes.permissions) throw errors.badInput('input', 'nothing to change: give name or permissions');
     try {
-      const updated = await this.store.updateRole(role.id, changes, input.expectedVersion ?? null);
-      await this.publish('identity.role.updated', updated.tenantId, updated.id, updated.version, { name: updated.name, permissions: updated.permissions });
+      const updated = await this.events.transaction(async () => {
+        const row = await this.store.updateRole(role.id, changes, input.expectedVersion ?? null);
+        await this.record('identity.role.updated', 'Role', row.tenantId, row.id, { name: row.name, permissions: row.permissions });
+        return row;
+      });
       return customView(updated);
     } catch (error) {
       if (error instanceof DuplicateRoleNameError) throw errors.conflict(`a role named ${JSON.stringify(changes.name)} already exists in this tenant`);
@@ -119,10 +124,13 @@ export class RoleService {
   async delete(id: string): Promise<boolean> {
     const role = await this.customRole(id);
     requireTenantAccess(this.principal, role.tenantId, PERMISSIONS.rolesWrite);
-    const outcome = await this.store.deleteRoleIfUnused(role.id);
+    const outcome = await this.events.transaction(async () => {
+      const deleted = await this.store.deleteRoleIfUnused(role.id);
+      if (deleted && !('inUse' in deleted)) await this.record('identity.role.deleted', 'Role', role.tenantId, role.id, { name: role.name });
+      return deleted;
+    });
     if (!outcome) throw errors.notFound('role', id);
     if ('inUse' in outcome) throw errors.conflict(`role ${JSON.stringify(role.name)} is assigned ${outcome.inUse} time(s); revoke those assignments first`);
-    await this.publish('identity.role.deleted', role.tenantId, role.id, role.version + 1, { name: role.name });
     return true;
   }
 
@@ -131,21 +139,26 @@ export class RoleService {
     // Nobody hands out more than they hold: every permission of the role must be the granter's own.
     const lacking = role.permissions.filter((p) => !hasPermission(this.principal, p as Permission));
     if (lacking.length > 0) throw errors.forbidden(`you cannot grant ${lacking.join(', ')}: you do not hold ${lacking.length === 1 ? 'it' : 'them'} yourself`);
-    const assignment = await this.store.assign(
-      { id: uuid7(), tenantId: user.tenantId, userId: user.id, roleId: role.id, level: input.scope.level, scopeId: input.scope.id, createdAt: new Date() },
-      !role.builtIn,
-    );
+    const assignment = await this.events.transaction(async () => {
+      const assigned = await this.store.assign(
+        { id: uuid7(), tenantId: user.tenantId, userId: user.id, roleId: role.id, level: input.scope.level, scopeId: input.scope.id, createdAt: new Date() },
+        !role.builtIn,
+      );
+      if (assigned) await this.record('identity.role.assigned', 'User', user.tenantId, user.id, { roleId: role.id, level: input.scope.level, scopeId: input.scope.id });
+      return assigned;
+    });
     if (!assignment) throw errors.notFound('role', input.roleId);
-    await this.publish('identity.role.assigned', user.tenantId, user.id, 1, { roleId: role.id, level: input.scope.level, scopeId: input.scope.id });
     this.logger.info('role assigned', { userId: user.id, roleId: role.id, level: input.scope.level });
     return assignment;
   }
 
   async revoke(input: AssignmentCommand): Promise<boolean> {
     const { user, role } = await this.checkAssignment(input);
-    const revoked = await this.store.revoke(user.id, role.id, input.scope.level, input.scope.id);
-    if (revoked) await this.publish('identity.role.revoked', user.tenantId, user.id, 1, { roleId: role.id, level: input.scope.level, scopeId: input.scope.id });
-    return revoked;
+    return this.events.transaction(async () => {
+      const revoked = await this.store.revoke(user.id, role.id, input.scope.level, input.scope.id);
+      if (revoked) await this.record('identity.role.revoked', 'User', user.tenantId, user.id, { roleId: role.id, level: input.scope.level, scopeId: input.scope.id });
+      return revoked;
+    });
   }
 
   /** `User.roleAssignments`: visible to the user themself and to holders of roles:read in the user's tenant. */
@@ -240,10 +253,10 @@ export class RoleService {
     return permissions;
   }
 
-  private async publish(type: string, tenantId: string, aggregateId: string, version: number, data: Record<string, unknown>): Promise<void> {
-    const event = createDomainEvent({ type, source: 'identity', aggregateType: type.split('.')[1] === 'role' ? 'Role' : 'User', aggregateId, aggregateVersion: version, tenantId, ...eventMetadataOf(this.request), data });
-    await this.bus.publish(event).catch((error: unknown) => this.logger.error('could not publish event', { type: event.type, error }));
+  private async record(type: EventType, aggregateType: 'Role' | 'User', tenantId: string, aggregateId: string, data: Record<string, unknown>): Promise<void> {
+    await this.events.record({ type, aggregateType, aggregateId, tenantId, data });
   }
+
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { requireSignedIn } from '../../../infrastructure/authorization/permissions';
+import { uuid7 } from '../../../infrastructure/events/uuid7';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import type { TenantDatabase } from '../../../infrastructure/database/scoped-database';
 import { errors } from '../../../infrastructure/errors/error-codes';
@@ -37,8 +38,14 @@ export class SessionService {
   ) {}
 
   /** Starts a session for a user whose password was just verified: the first refresh token and an access token. */
+  /** A new session for a user who just proved who they are; its sign-in is recorded in the same unit of work. */
   open(user: User): Promise<IssuedTokens> {
-    return this.tokens.issue(user);
+    const sessionId = uuid7();
+    return this.database.asPlatform('open a session', this.request).run(async () => {
+      const issued = await this.tokens.issue(user, sessionId);
+      await this.events.signInSucceeded(user, sessionId);
+      return issued;
+    });
   }
 
   /** Exchanges a refresh token for a successor and a new access token, with the user's current roles. */
@@ -74,20 +81,26 @@ export class SessionService {
     const { subject, sessionId } = this.signedInUser();
     // Access tokens issued before sessions existed carry no session id: there is nothing to end.
     if (!sessionId) return false;
-    const ended = await new SessionStore(this.database.forRequest(this.request)).revokeSession(sessionId, subject);
-    if (ended) {
-      this.logger.info('signed out', { userId: subject, sessionId });
-      await this.events.sessionsRevoked({ id: subject, tenantId: this.request.principal.tenantId }, [sessionId], 'signed-out');
-    }
+    const db = this.database.forRequest(this.request);
+    const ended = await db.run(async () => {
+      const revoked = await new SessionStore(db).revokeSession(sessionId, subject);
+      if (revoked) await this.events.sessionsRevoked({ id: subject, tenantId: this.request.principal.tenantId }, [sessionId], 'signed-out');
+      return revoked;
+    });
+    if (ended) this.logger.info('signed out', { userId: subject, sessionId });
     return ended;
   }
 
   /** Ends every session of the caller, the current one included; returns how many were still live. */
   async signOutEverywhere(): Promise<number> {
     const { subject } = this.signedInUser();
-    const ended = await new SessionStore(this.database.forRequest(this.request)).revokeSessionsOf(subject, null);
+    const db = this.database.forRequest(this.request);
+    const ended = await db.run(async () => {
+      const revoked = await new SessionStore(db).revokeSessionsOf(subject, null);
+      await this.events.sessionsRevoked({ id: subject, tenantId: this.request.principal.tenantId }, revoked, 'signed-out-everywhere');
+      return revoked;
+    });
     this.logger.info('signed out everywhere', { userId: subject, sessions: ended.length });
-    await this.events.sessionsRevoked({ id: subject, tenantId: this.request.principal.tenantId }, ended, 'signed-out-everywhere');
     return ended.length;
   }
 
@@ -99,9 +112,14 @@ export class SessionService {
   }
 
   private async refuseReuse(sessions: SessionStore, presented: RefreshTokenEntity): Promise<never> {
-    const wasLive = await sessions.revokeSession(presented.familyId, presented.userId);
+    const user = { id: presented.userId, tenantId: presented.tenantId };
+    await this.database.asPlatform('refresh-token reuse', this.request).run(async () => {
+      const wasLive = await sessions.revokeSession(presented.familyId, presented.userId);
+      // The security event is recorded on every replay; the revocation only when the session was still live.
+      await this.events.refreshTokenReused(user, presented.familyId);
+      if (wasLive) await this.events.sessionsRevoked(user, [presented.familyId], 'refresh-token-reused');
+    });
     this.logger.warn('refresh token used twice: session revoked', { userId: presented.userId, sessionId: presented.familyId, requestId: this.request.requestId });
-    if (wasLive) await this.events.sessionsRevoked({ id: presented.userId, tenantId: presented.tenantId }, [presented.familyId], 'refresh-token-reused');
     throw errors.unauthenticated(REFRESH_REFUSED);
   }
 }

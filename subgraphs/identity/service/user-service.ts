@@ -3,8 +3,8 @@ import { scopedGrantsFor } from '../../../infrastructure/authorization/grants';
 import { PERMISSIONS, hasPermission, requireSignedIn, requireTenantAccess, type Permission } from '../../../infrastructure/authorization/permissions';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
-import { createDomainEvent, type EventBus } from '../../../infrastructure/events';
-import { eventMetadataOf } from '../../../infrastructure/events/request-metadata';
+import type { EventType } from '../../../infrastructure/events/event-types';
+import type { RequestEvents } from '../../../infrastructure/events/outbox/request-events';
 import { uuid7 } from '../../../infrastructure/events/uuid7';
 import { byIdLoader } from '../../../infrastructure/graphql/by-id-loader';
 import { parsePageRequest, toPage, type Page } from '../../../infrastructure/graphql/pagination';
@@ -48,7 +48,7 @@ export class UserService {
   constructor(
     private readonly store: IdentityStore,
     private readonly tenants: TenantDirectory,
-    private readonly bus: EventBus,
+    private readonly events: RequestEvents,
     private readonly request: RequestContext,
     private readonly logger: Logger,
   ) {
@@ -106,12 +106,11 @@ export class UserService {
     checkWithinScope(scope, roles, placement);
     const now = new Date();
     const user: User = { id: uuid7(), tenantId, ...placement, email, displayName, status: 'ACTIVE', roles, version: 1, createdAt: now };
+    const passwordHash = await hashPassword(input.password);
     try {
-      await this.store.insertUser({
-        ...user,
-        emailNormalized: normalized,
-        passwordHash: await hashPassword(input.password),
-        updatedAt: now,
+      await this.events.transaction(async () => {
+        await this.store.insertUser({ ...user, emailNormalized: normalized, passwordHash, updatedAt: now });
+        await this.record('identity.user.created', user, { email: user.email, displayName: user.displayName, roles: user.roles });
       });
     } catch (error) {
       if (error instanceof DuplicateEmailError) {
@@ -120,7 +119,6 @@ export class UserService {
       throw error;
     }
     this.logger.info('user created', { userId: user.id, tenantId });
-    await this.publish('identity.user.created', user, { email: user.email, displayName: user.displayName, roles: user.roles });
     return user;
   }
 
@@ -145,15 +143,17 @@ export class UserService {
     }
     if (input.roles && user.id === this.principal.subject) throw errors.forbidden('you cannot change your own roles');
     if (Object.keys(changes).length === 0) throw errors.badInput('input', 'nothing to change: give displayName, organizationId, departmentId or roles');
-    const row = await this.store.updateUser(user.id, changes, input.expectedVersion ?? null);
+    const row = await this.events.transaction(async () => {
+      const updated = await this.store.updateUser(user.id, changes, input.expectedVersion ?? null);
+      if (updated) await this.record('identity.user.updated', toUser(updated), { changed: Object.keys(changes).sort() });
+      return updated;
+    });
     if (!row) {
       const current = (await this.store.findUsersByIds([user.id]))[0];
       if (!current || current.status === 'DELETED') throw errors.notFound('user', user.id);
       throw errors.conflict(`user ${JSON.stringify(user.id)} is at version ${current.version}, not ${input.expectedVersion}; reload it and retry`);
     }
-    const updated = toUser(row);
-    await this.publish('identity.user.updated', updated, { changed: Object.keys(changes).sort() });
-    return updated;
+    return toUser(row);
   }
 
   /** Suspends a user: sign-in and refresh are refused and their sessions revoked. Suspending a suspended user is done. */
@@ -174,7 +174,13 @@ export class UserService {
     const user = await this.managed(id);
     if (user.id === this.principal.subject) throw errors.forbidden(`you cannot mark your own account ${change}`);
     if (user.status === to) return user;
-    const row = await this.store.transitionStatus(user.id, from, to);
+    const row = await this.events.transaction(async () => {
+      const moved = await this.store.transitionStatus(user.id, from, to);
+      if (!moved) return null;
+      if (to !== 'ACTIVE') await this.store.revokeAllSessions(user.id);
+      await this.record(`identity.user.${change}`, toUser(moved), { status: moved.status });
+      return moved;
+    });
     if (!row) {
       // Another request moved it first; answer with where it is now, or NOT_FOUND once it is deleted.
       const current = (await this.store.findUsersByIds([user.id]))[0];
@@ -182,10 +188,8 @@ export class UserService {
       if (current.status === to) return toUser(current);
       throw errors.conflict(`user ${JSON.stringify(user.id)} is ${current.status}; it cannot be ${change}`);
     }
-    if (to !== 'ACTIVE') await this.store.revokeAllSessions(user.id);
     const changed = toUser(row);
     this.logger.info(`user ${change}`, { userId: changed.id, tenantId: changed.tenantId });
-    await this.publish(`identity.user.${change}`, changed, { status: changed.status });
     return changed;
   }
 
@@ -218,18 +222,9 @@ export class UserService {
     return user;
   }
 
-  // Until the transactional outbox lands (events issue), publishing happens after commit and a crash in between loses the event.
-  private async publish(type: string, user: User, data: Record<string, unknown>): Promise<void> {
-    const event = createDomainEvent({
-      type,
-      source: 'identity',
-      aggregateType: 'User',
-      aggregateId: user.id,
-      aggregateVersion: user.version,
-      tenantId: user.tenantId,
-      ...eventMetadataOf(this.request),
-      data,
-    });
-    await this.bus.publish(event).catch((error: unknown) => this.logger.error('could not publish event', { type: event.type, error }));
+  /** Inside the change's unit of work: the event commits with it or not at all. */
+  private async record(type: EventType, user: User, data: Record<string, unknown>): Promise<void> {
+    await this.events.record({ type, aggregateType: 'User', aggregateId: user.id, tenantId: user.tenantId, data });
   }
+
 }

@@ -9,6 +9,7 @@ import { SigningKeyRotation1733000000002 } from './migrations/1733000000002-sign
 import { UserLifecycle1733000000003 } from './migrations/1733000000003-user-lifecycle';
 import { CustomRoles1733000000004 } from './migrations/1733000000004-custom-roles';
 import { SessionsAndThrottling1733000000000 } from './migrations/1733000000000-sessions-and-throttling';
+import { IdentityEventStore1733100000000 } from './migrations/1733100000000-event-store';
 import { ApiKeyEntity } from './api-key.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SigningKeyEntity } from './signing-key.entity';
@@ -25,6 +26,7 @@ export const IDENTITY_MIGRATIONS = [
   SigningKeyRotation1733000000002,
   UserLifecycle1733000000003,
   CustomRoles1733000000004,
+  IdentityEventStore1733100000000,
 ];
 
 export class DuplicateEmailError extends Error {}

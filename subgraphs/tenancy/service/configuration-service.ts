@@ -1,3 +1,4 @@
+import type { EventType } from '../../../infrastructure/events/event-types';
 import DataLoader from 'dataloader';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import type { QueryCounter } from '../../../infrastructure/database/query-counter';
@@ -63,10 +64,13 @@ export class ConfigurationService {
     const expectedVersion = validateExpectedVersion(input.expectedVersion);
     const { json, bytes } = validateConfigurationValue('input.value', input.value);
     const write = { id: uuid7(), slot: slotAt(scope, key), tenantId: scope.tenantId, json, updatedBy: this.deps.request.principal.subject };
-    const entry = expectedVersion === null ? await this.deps.store.upsert(write) : await this.deps.store.writeIfAt(expectedVersion, write);
+    const entry = await this.deps.events.transaction(async () => {
+      const written = expectedVersion === null ? await this.deps.store.upsert(write) : await this.deps.store.writeIfAt(expectedVersion, write);
+      if (written) await this.record('tenancy.configuration.set', written, bytes);
+      return written;
+    });
     if (!entry) throw await this.staleVersion(write.slot, expectedVersion!);
     this.deps.cache.invalidate(entry);
-    await this.publish('tenancy.configuration.set', entry, bytes);
     return entry;
   }
 
@@ -76,11 +80,14 @@ export class ConfigurationService {
     const key = validateConfigurationKey('input.key', input.key);
     const expectedVersion = validateExpectedVersion(input.expectedVersion);
     const slot = slotAt(scope, key);
-    const deleted = await this.deps.store.delete(slot, expectedVersion);
+    const deleted = await this.deps.events.transaction(async () => {
+      const removed = await this.deps.store.delete(slot, expectedVersion);
+      if (removed) await this.record('tenancy.configuration.deleted', removed, null);
+      return removed;
+    });
     if (!deleted && expectedVersion !== null) throw await this.staleVersion(slot, expectedVersion);
     if (!deleted) return false;
     this.deps.cache.invalidate(deleted);
-    await this.publish('tenancy.configuration.deleted', deleted, null);
     return true;
   }
 
@@ -124,10 +131,10 @@ export class ConfigurationService {
 
   // The value stays out of the event: audit keeps events forever and shows them to tenant admins, and a value may
   // be a secret. Other replicas only need to know which slot changed; they reload it.
-  private publish(type: string, entry: ConfigurationEntry, bytes: number | null): Promise<void> {
-    return this.deps.events.publish(
+  private record(type: EventType, entry: ConfigurationEntry, bytes: number | null): Promise<void> {
+    return this.deps.events.record(
       type,
-      { type: 'Configuration', id: slotId(entry), version: entry.version, tenantId: entry.tenantId },
+      { type: 'Configuration', id: slotId(entry), tenantId: entry.tenantId },
       { level: entry.level, scopeId: entry.scopeId, key: entry.key, version: entry.version, ...(bytes === null ? {} : { bytes }) },
     );
   }

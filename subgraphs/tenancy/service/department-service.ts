@@ -1,3 +1,4 @@
+import type { EventType } from '../../../infrastructure/events/event-types';
 import type DataLoader from 'dataloader';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
@@ -73,12 +74,14 @@ export class DepartmentService {
       createdAt: new Date(),
     };
     try {
-      await this.store.insertDepartment(department);
+      await this.events.transaction(async () => {
+        await this.store.insertDepartment(department);
+        await this.record('tenancy.department.created', department);
+      });
     } catch (error) {
       if (error instanceof DuplicateNameError) throw duplicateName(name);
       throw error;
     }
-    await this.publish('tenancy.department.created', department);
     return department;
   }
 
@@ -92,12 +95,15 @@ export class DepartmentService {
     this.access.requireWrite(newParent ? targetOf(newParent) : { tenantId: current.tenantId, organizationId: current.organizationId });
     let moved: Department;
     try {
-      moved = await this.store.moveDepartment(input.id, input.parentId ?? null, input.expectedVersion ?? null, checkMove);
+      moved = await this.events.transaction(async () => {
+        const row = await this.store.moveDepartment(input.id, input.parentId ?? null, input.expectedVersion ?? null, checkMove);
+        await this.record('tenancy.department.moved', row);
+        return row;
+      });
     } catch (error) {
       if (error instanceof DuplicateNameError) throw duplicateName(current.name);
       throw versionedWriteError(error, 'department', input.id, input.expectedVersion ?? null);
     }
-    await this.publish('tenancy.department.moved', moved);
     return moved;
   }
 
@@ -108,16 +114,19 @@ export class DepartmentService {
     if (current.status === 'ARCHIVED') return current;
     let archived: Department;
     try {
-      archived = await this.store.archiveDepartment(input.id, input.expectedVersion ?? null);
+      archived = await this.events.transaction(async () => {
+        const row = await this.store.archiveDepartment(input.id, input.expectedVersion ?? null);
+        await this.record('tenancy.department.archived', row);
+        return row;
+      });
     } catch (error) {
       throw versionedWriteError(error, 'department', input.id, input.expectedVersion ?? null);
     }
-    await this.publish('tenancy.department.archived', archived);
     return archived;
   }
 
-  private publish(type: string, department: Department): Promise<void> {
-    return this.events.publish(type, { type: 'Department', ...department }, {
+  private record(type: EventType, department: Department): Promise<void> {
+    return this.events.record(type, { type: 'Department', ...department }, {
       name: department.name,
       organizationId: department.organizationId,
       parentId: department.parentId,

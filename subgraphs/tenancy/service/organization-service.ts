@@ -1,3 +1,4 @@
+import type { EventType } from '../../../infrastructure/events/event-types';
 import type DataLoader from 'dataloader';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
@@ -47,12 +48,14 @@ export class OrganizationService {
     const name = validateHierarchyName('input.name', input.name);
     const organization: Organization = { id: uuid7(), tenantId, name, status: 'ACTIVE', version: 1, createdAt: new Date() };
     try {
-      await this.store.insertOrganization(organization);
+      await this.events.transaction(async () => {
+        await this.store.insertOrganization(organization);
+        await this.record('tenancy.organization.created', organization);
+      });
     } catch (error) {
       if (error instanceof DuplicateNameError) throw errors.conflict(`an active organization named ${JSON.stringify(name)} already exists in this tenant`);
       throw error;
     }
-    await this.publish('tenancy.organization.created', organization);
     return organization;
   }
 
@@ -63,12 +66,15 @@ export class OrganizationService {
     if (current.status === 'ARCHIVED') throw errors.badInput('input.id', 'an archived organization cannot be renamed');
     let renamed: Organization;
     try {
-      renamed = await this.store.renameOrganization(input.id, name, input.expectedVersion);
+      renamed = await this.events.transaction(async () => {
+        const row = await this.store.renameOrganization(input.id, name, input.expectedVersion);
+        await this.record('tenancy.organization.renamed', row);
+        return row;
+      });
     } catch (error) {
       if (error instanceof DuplicateNameError) throw errors.conflict(`an active organization named ${JSON.stringify(name)} already exists in this tenant`);
       throw versionedWriteError(error, 'organization', input.id, input.expectedVersion);
     }
-    await this.publish('tenancy.organization.renamed', renamed);
     return renamed;
   }
 
@@ -79,15 +85,18 @@ export class OrganizationService {
     if (current.status === 'ARCHIVED') return current;
     let archived: Organization;
     try {
-      archived = await this.store.archiveOrganization(input.id, input.expectedVersion ?? null);
+      archived = await this.events.transaction(async () => {
+        const row = await this.store.archiveOrganization(input.id, input.expectedVersion ?? null);
+        await this.record('tenancy.organization.archived', row);
+        return row;
+      });
     } catch (error) {
       throw versionedWriteError(error, 'organization', input.id, input.expectedVersion ?? null);
     }
-    await this.publish('tenancy.organization.archived', archived);
     return archived;
   }
 
-  private publish(type: string, organization: Organization): Promise<void> {
-    return this.events.publish(type, { type: 'Organization', ...organization }, { name: organization.name, status: organization.status });
+  private record(type: EventType, organization: Organization): Promise<void> {
+    return this.events.record(type, { type: 'Organization', ...organization }, { name: organization.name, status: organization.status });
   }
 }

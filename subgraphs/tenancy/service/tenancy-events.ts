@@ -1,38 +1,16 @@
-import type { RequestContext } from '../../../infrastructure/context/request-context';
-import { createDomainEvent, type EventBus } from '../../../infrastructure/events';
-import { eventMetadataOf } from '../../../infrastructure/events/request-metadata';
-import type { Logger } from '../../../infrastructure/logging/logger';
+import type { EventType } from '../../../infrastructure/events/event-types';
+import type { RequestEvents } from '../../../infrastructure/events/outbox/request-events';
 
-/** Publishes tenancy's domain events for one request. */
+/** Tenancy's domain events for one request, appended to tenancy's event store inside the change's unit of work. */
 export class TenancyEvents {
-  constructor(
-    private readonly bus: EventBus,
-    private readonly request: RequestContext,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly events: RequestEvents) {}
 
-  // Until the transactional outbox lands (events issue), publishing happens after commit and a crash in between loses the event.
-  async publish(
-    type: string,
-    aggregate: { type: string; id: string; version: number; tenantId: string | null },
-    data: Record<string, unknown>,
-  ): Promise<void> {
-    // The change is already committed: a failure here is logged loudly but must not turn a success into an error.
-    try {
-      await this.bus.publish(
-        createDomainEvent({
-          type,
-          source: 'tenancy',
-          aggregateType: aggregate.type,
-          aggregateId: aggregate.id,
-          aggregateVersion: aggregate.version,
-          tenantId: aggregate.tenantId,
-          ...eventMetadataOf(this.request),
-          data,
-        }),
-      );
-    } catch (error) {
-      this.logger.error('could not publish event', { type, error });
-    }
+  /** Runs a change and the events it records as one unit of work of the request's scope. */
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.events.transaction(work);
+  }
+
+  async record(type: EventType, aggregate: { type: string; id: string; tenantId: string | null }, data: Record<string, unknown>): Promise<void> {
+    await this.events.record({ type, aggregateType: aggregate.type, aggregateId: aggregate.id, tenantId: aggregate.tenantId, data });
   }
 }

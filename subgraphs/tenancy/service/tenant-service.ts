@@ -1,3 +1,4 @@
+import type { EventType } from '../../../infrastructure/events/event-types';
 import type DataLoader from 'dataloader';
 import { PERMISSIONS, hasPermission, requirePermission, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
@@ -72,13 +73,15 @@ export class TenantService {
     const now = new Date();
     const tenant: Tenant = { id: uuid7(), slug, name, status: 'ACTIVE', version: 1, createdAt: now };
     try {
-      await this.store.insert({ ...tenant, updatedAt: now, suspendedReason: null, suspendedAt: null });
+      await this.events.transaction(async () => {
+        await this.store.insert({ ...tenant, updatedAt: now, suspendedReason: null, suspendedAt: null });
+        await this.record('tenancy.tenant.created', tenant);
+      });
     } catch (error) {
       if (error instanceof DuplicateSlugError) throw errors.conflict(`a tenant with slug ${JSON.stringify(slug)} already exists`);
       throw error;
     }
     this.logger.info('tenant created', { tenantId: tenant.id, slug });
-    await this.publish('tenancy.tenant.created', tenant);
     return tenant;
   }
 
@@ -103,7 +106,12 @@ export class TenantService {
 
   private async transition(id: string, status: Tenant['status'], reason: string | null): Promise<Tenant> {
     if (!TENANT_ID_PATTERN.test(id)) throw errors.notFound('tenant', id.slice(0, 80));
-    const changed = await this.store.transitionStatus(id, { status, reason, at: new Date() });
+    const changed = await this.events.transaction(async () => {
+      const row = await this.store.transitionStatus(id, { status, reason, at: new Date() });
+      // The reason stays in tenancy: audit records are readable by the tenant's own admins.
+      if (row) await this.record(status === 'SUSPENDED' ? 'tenancy.tenant.suspended' : 'tenancy.tenant.reactivated', toTenant(row));
+      return row;
+    });
     if (!changed) {
       // Unknown, or already in that status: the conditional UPDATE matched nothing.
       const [current] = await this.store.findByIds([id]);
@@ -112,13 +120,11 @@ export class TenantService {
     }
     const tenant = toTenant(changed);
     this.logger.info(status === 'SUSPENDED' ? 'tenant suspended' : 'tenant reactivated', { tenantId: tenant.id, slug: tenant.slug });
-    // The reason stays in tenancy: audit records are readable by the tenant's own admins.
-    await this.publish(status === 'SUSPENDED' ? 'tenancy.tenant.suspended' : 'tenancy.tenant.reactivated', tenant);
     return tenant;
   }
 
-  private publish(type: string, tenant: Tenant): Promise<void> {
-    return this.events.publish(type, { type: 'Tenant', id: tenant.id, version: tenant.version, tenantId: tenant.id }, {
+  private record(type: EventType, tenant: Tenant): Promise<void> {
+    return this.events.record(type, { type: 'Tenant', id: tenant.id, tenantId: tenant.id }, {
       slug: tenant.slug,
       name: tenant.name,
       status: tenant.status,

@@ -10,11 +10,12 @@ import { TenantEntity, type TenantStatusValue } from './tenant.entity';
 import { CreateTenants1732500000000 } from './migrations/1732500000000-create-tenants';
 import { TenantSuspension1732600000000 } from './migrations/1732600000000-tenant-suspension';
 import { TenancyRowLevelSecurity1732900000000 } from './migrations/1732900000000-row-level-security';
+import { TenancyEventStore1733100000000 } from './migrations/1733100000000-event-store';
 
 export const TENANCY_ENTITIES = [TenantEntity, OrganizationEntity, DepartmentEntity, ConfigurationEntryEntity];
 export const TENANCY_MIGRATIONS = [
   CreateTenants1732500000000, TenantSuspension1732600000000, CreateHierarchy1732700000000, CreateConfiguration1732800000000,
-  TenancyRowLevelSecurity1732900000000,
+  TenancyRowLevelSecurity1732900000000, TenancyEventStore1733100000000,
 ];
 
 export class DuplicateSlugError extends Error {}

@@ -1,0 +1,326 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis, type RedisOptions } from 'ioredis';
+import { createDomainEvent, type DomainEvent } from '../domain-event';
+import { describeEventStreamContract } from './event-stream.contract';
+import { RedisEventStream } from './redis-event-stream';
+
+const redisUrl = process.env.LATTICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisReachable = canReachRedis(redisUrl, 1000);
+if (!redisReachable) {
+  console.warn(`Redis event stream tests SKIPPED: no Redis at ${redisUrl}`);
+}
+const describeWithRedis = redisReachable ? describe : describe.skip;
+const redisServerInstalled = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+const itWithRedisServer = redisServerInstalled ? it : it.skip;
+
+describeWithRedis('RedisEventStream', () => {
+  const openConnections: Redis[] = [];
+  const usedKeys: string[] = [];
+
+  function connection(url = redisUrl, options: RedisOptions = {}): Redis {
+    const redis = new Redis(url, { maxRetriesPerRequest: 1, ...options });
+    openConnections.push(redis);
+    return redis;
+  }
+
+  async function connected(url = redisUrl, options: RedisOptions = {}): Promise<Redis> {
+    const redis = connection(url, { lazyConnect: true, ...options });
+    await redis.connect();
+    return redis;
+  }
+
+  /** A key no other test or run uses; its dead-letter stream and marker are deleted afterwards. */
+  function uniqueKey(): string {
+    const key = `lattice:test:stream:${randomUUID()}`;
+    usedKeys.push(key);
+    return key;
+  }
+
+  afterEach(async () => {
+    const keys = usedKeys.splice(0).flatMap((key) => [key, `${key}:dead`, `${key}:marker`]);
+    const connections = openConnections.splice(0);
+    // quit() would wait for a reconnect that a stopped throwaway server never allows.
+    await Promise.all(connections.map((redis) => (redis.status === 'ready' ? redis.quit() : Promise.resolve(redis.disconnect()))));
+    if (keys.length > 0) {
+      const cleaner = new Redis(redisUrl);
+      await cleaner.del(...keys);
+      await cleaner.quit();
+    }
+  });
+
+  describeEventStreamContract('EventStream contract', async () => {
+    const key = uniqueKey();
+    const redis = await connected();
+    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key });
+    return {
+      stream,
+      appendRaw: async (payload) => void (await redis.xadd(key, '*', 'event', payload)),
+      cleanup: () => stream.close(),
+    };
+  });
+
+  function event(type = 'tenancy.organization.renamed', tenantId: string | null = null): DomainEvent {
+    return createDomainEvent({
+      type,
+      source: 'redis-event-stream-test',
+      aggregateType: 'Organization',
+      aggregateId: randomUUID(),
+      aggregateVersion: 1,
+      tenantId,
+      actor: { kind: 'SYSTEM', id: null },
+      requestId: null,
+      data: {},
+    });
+  }
+
+  function collect(): { handle: (events: readonly DomainEvent[]) => Promise<void>; handled: DomainEvent[] } {
+    const handled: DomainEvent[] = [];
+    return { handled, handle: async (events) => void handled.push(...events) };
+  }
+
+  it('stores each event in field event, with type and tenant for people reading the stream', async () => {
+    const key = uniqueKey();
+    const redis = await connected();
+    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key });
+    const tenantId = randomUUID();
+    const scoped = event('tenancy.organization.renamed', tenantId);
+    const platform = event('identity.signing-key.rotated');
+
+    await stream.append([scoped, platform]);
+
+    const entries = await redis.xrange(key, '-', '+');
+    expect(entries.map(([, fields]) => fields)).toEqual([
+      ['event', JSON.stringify(scoped), 'type', 'tenancy.organization.renamed', 'tenant', tenantId],
+      ['event', JSON.stringify(platform), 'type', 'identity.signing-key.rotated', 'tenant', 'platform'],
+    ]);
+    await stream.close();
+  });
+
+  it('trims the stream to about maxLength entries', async () => {
+    const key = uniqueKey();
+    const redis = await connected();
+    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key, maxLength: 10 });
+
+    await stream.append(Array.from({ length: 300 }, () => event()));
+
+    // MAXLEN ~ trims whole nodes only, so a little more than maxLength may remain.
+    expect(await redis.xlen(key)).toBeLessThan(300);
+    await stream.close();
+  });
+
+  it('hands entries read by a consumer that crashed without acknowledging to another consumer after claimIdleMs', async () => {
+    const key = uniqueKey();
+    const redis = await connected();
+    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key });
+    const appended = [event(), event()];
+    await stream.append(appended);
+    await redis.xgroup('CREATE', key, 'audit', '0');
+    // The crashed consumer read the entries and died before XACK.
+    await redis.xreadgroup('GROUP', 'audit', 'crashed', 'COUNT', 10, 'STREAMS', key, '>');
+
+    const survivor = collect();
+    await stream.consume({ group: 'audit', consumer: 'survivor', handle: survivor.handle, blockMs: 20, claimIdleMs: 100 });
+
+    await waitFor(() => survivor.handled.length >= 2);
+    expect(survivor.handled).toEqual(appended);
+    expect(await redis.xpending(key, 'audit')).toEqual([0, null, null, null]);
+    await stream.close();
+  });
+
+  it('dead-letters an entry that consumers kept dying on once it was delivered maxDeliveries times', async () => {
+    const key = uniqueKey();
+    const redis = await connected();
+    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key });
+    const poison = event();
+    await stream.append([poison]);
+    await redis.xgroup('CREATE', key, 'audit', '0');
+    const read = (await redis.xreadgroup('GROUP', 'audit', 'crashed', 'STREAMS', key, '>')) as Array<[string, Array<[string, string[]]>]>;
+    const entryId = read[0]![1][0]![0];
+    await redis.xclaim(key, 'audit', 'crashed-again', 0, entryId, 'RETRYCOUNT', 3);
+
+    const survivor = collect();
+    await stream.consume({ group: 'audit', consumer: 'survivor', handle: survivor.handle, blockMs: 20, claimIdleMs: 50, maxDeliveries: 3 });
+
+    const letters = await waitForValue(async () => {
+      const found = await stream.deadLetters();
+      return found.length > 0 ? found : null;
+    });
+    expect(letters).toEqual([
+      expect.objectContaining({ entryId, reason: 'failed 3 deliveries: never acknowledged (the consumer holding it stopped)', deliveries: 3 }),
+    ]);
+    expect(survivor.handled).toEqual([]);
+    await stream.close();
+  });
+
+  it('dead-letters an entry without an event field', async () => {
+    const key = uniqueKey();
+    const redis = await connected();
+    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key });
+    await redis.xadd(key, '*', 'something', 'else');
+
+    await stream.consume({ group: 'audit', consumer: 'only', handle: async () => undefined, blockMs: 20 });
+
+    const letters = await waitForValue(async () => {
+      const found = await stream.deadLetters();
+      return found.length > 0 ? found : null;
+    });
+    expect(letters[0]).toMatchObject({ reason: 'malformed: the entry has no event field', payload: '', group: 'audit' });
+    await stream.close();
+  });
+
+  it('rejects append while its connection is not ready, rather than queueing or dropping the events', async () => {
+    const redis = connection(redisUrl, { lazyConnect: true });
+    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key: uniqueKey() });
+
+    await expect(stream.append([event()])).rejects.toThrow(/cannot append 1 event\(s\): Redis is not connected \(status wait\)/);
+    await stream.close();
+  });
+
+  it('reports a first start as a data loss, to a listener that subscribes late, and only once per key', async () => {
+    const key = uniqueKey();
+    const first = new RedisEventStream({ connection: await connected(), createBlockingConnection: () => connection(), key });
+    await settleFor(100);
+    let firstLosses = 0;
+    first.onDataLoss(() => (firstLosses += 1));
+
+    const second = new RedisEventStream({ connection: await connected(), createBlockingConnection: () => connection(), key });
+    let secondLosses = 0;
+    second.onDataLoss(() => (secondLosses += 1));
+    await settleFor(100);
+
+    expect([firstLosses, secondLosses]).toEqual([1, 0]);
+    await Promise.all([first.close(), second.close()]);
+  });
+
+  itWithRedisServer('carries on across a Redis restart that lost everything, and tells every instance about the loss', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const reconnectFast: RedisOptions = { retryStrategy: () => 50, maxRetriesPerRequest: 1 };
+    let server = await startRedisServer(port);
+    const serverConnections: Redis[] = [];
+    const onServer = (options: RedisOptions): Redis => {
+      const redis = new Redis(url, options);
+      serverConnections.push(redis);
+      return redis;
+    };
+    try {
+      const key = 'lattice:stream:events';
+      const [main, other] = [onServer(reconnectFast), onServer(reconnectFast)];
+      [main, other].forEach((redis) => redis.on('error', () => undefined));
+      await waitFor(() => main.status === 'ready' && other.status === 'ready');
+      const blocking = (): Redis => onServer({ retryStrategy: () => 50, maxRetriesPerRequest: null });
+      const stream = new RedisEventStream({ connection: main, createBlockingConnection: blocking, key });
+      let losses = 0;
+      stream.onDataLoss(() => (losses += 1));
+      await waitFor(() => losses === 1); // a first start
+      const otherStream = new RedisEventStream({ connection: other, createBlockingConnection: blocking, key });
+      let otherLosses = 0;
+      otherStream.onDataLoss(() => (otherLosses += 1));
+      const errors: unknown[] = [];
+      const audit = collect();
+      await stream.consume({ group: 'audit', consumer: 'only', handle: audit.handle, blockMs: 50, claimIdleMs: 200, onError: (e) => errors.push(e) });
+      const before = [event(), event()];
+      await stream.append(before);
+      await waitFor(() => audit.handled.length === 2);
+
+      await stopRedisServer(server);
+      await waitFor(() => main.status !== 'ready');
+      await expect(stream.append([event()])).rejects.toThrow(/Redis is not connected/);
+      await settleFor(300);
+      server = await startRedisServer(port);
+      await waitFor(() => losses === 2 && otherLosses === 1);
+      const after = [event(), event(), event()];
+      await stream.append(after);
+
+      await waitFor(() => audit.handled.length === 5);
+      expect(audit.handled).toEqual([...before, ...after]);
+      // Failing reads back off (up to 1 s) instead of spinning.
+      expect(errors.length).toBeLessThan(50);
+      await Promise.all([stream.close(), otherStream.close()]);
+    } finally {
+      // Closed while the server still answers, so no socket lingers after the test.
+      await Promise.all(serverConnections.map((redis) => (redis.status === 'ready' ? redis.quit() : Promise.resolve(redis.disconnect()))));
+      await stopRedisServer(server);
+    }
+  }, 15_000);
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A throwaway server that keeps nothing on disk, so a restart loses everything. */
+async function startRedisServer(port: number): Promise<ChildProcess> {
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server on port ${port} did not start: ${output}`)), 5000);
+    server.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    server.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server on port ${port} exited with ${String(code)}: ${output}`));
+    });
+  });
+  return server;
+}
+
+async function stopRedisServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  server.kill('SIGKILL');
+  await exited;
+}
+
+/**
+ * Jest collects tests synchronously, so whether to skip is decided by a child process we can
+ * wait for: it connects with ioredis (auth, TLS and db from the URL) and sends PING.
+ */
+function canReachRedis(url: string, timeoutMs: number): boolean {
+  const script = `
+    const { Redis } = require(${JSON.stringify(require.resolve('ioredis'))});
+    const redis = new Redis(process.argv[1], { lazyConnect: true, connectTimeout: ${timeoutMs}, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => {});
+    redis.connect().then(() => redis.ping()).then(() => process.exit(0), () => process.exit(1));
+  `;
+  const result = spawnSync(process.execPath, ['-e', script, url], { stdio: 'ignore', timeout: timeoutMs + 2000 });
+  return result.status === 0;
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('Timed out after 5000ms');
+    await settleFor(5);
+  }
+}
+
+async function waitForValue<T>(read: () => Promise<T | null>): Promise<T> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const value = await read();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error('Timed out after 5000ms');
+    await settleFor(10);
+  }
+}
+
+function settleFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

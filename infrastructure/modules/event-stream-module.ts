@@ -1,0 +1,47 @@
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { LatticeConfig } from '../config/config';
+import { InProcessEventStream } from '../events/stream/in-process-event-stream';
+import { RedisEventStream } from '../events/stream/redis-event-stream';
+import type { EventStream } from '../events/stream/event-stream';
+import { defineModule, type InfrastructureModule } from '../lifecycle';
+import { CONFIG, LOG_SINK, moduleLogger } from './core-modules';
+
+export const EVENT_STREAM = 'event-stream';
+
+/** A name no other process shares: relay lease holders and stream consumers. */
+export function processIdentity(role: string): string {
+  return `${role}@${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * The durable stream of committed events: a Redis Stream with consumer groups when REDIS_URL is set, otherwise an
+ * in-process stream (the embedded mode, where every producer and consumer lives in this one process).
+ */
+export function eventStreamModule(config: LatticeConfig): InfrastructureModule<EventStream> {
+  return defineModule<EventStream>({
+    name: EVENT_STREAM,
+    runtime: {
+      deps: [CONFIG, LOG_SINK],
+      start: async (ctx) => {
+        const logger = moduleLogger(ctx, { component: 'event-stream' });
+        const redisUrl = config.redisUrl;
+        if (!redisUrl) return new InProcessEventStream();
+        const connect = (): Redis => {
+          const connection = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, enableReadyCheck: true });
+          connection.on('error', (error: Error) => logger.warn('redis connection error', { error }));
+          return connection;
+        };
+        const connection = connect();
+        await connection.connect();
+        return new RedisEventStream({
+          connection,
+          createBlockingConnection: connect,
+          key: `${config.eventNamespace}:stream:events`,
+          logger,
+        });
+      },
+      stop: (stream) => stream.close(),
+    },
+  });
+}
