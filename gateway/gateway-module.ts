@@ -22,6 +22,9 @@ import { SignedContextDataSource, type GatewayContext } from './federation/signe
 import { readSupergraph } from './federation/supergraph';
 import { withoutSecurityFeatures } from './federation/security-features';
 import { fieldAuthorizationPlugin } from './authorization/field-authorization-plugin';
+import { recordGatewayDenials } from './authorization/access-denied-events';
+import { EVENT_STREAM } from '../infrastructure/modules/event-stream-module';
+import type { EventStream } from '../infrastructure/events/stream/event-stream';
 import { FieldRequirements } from './authorization/field-requirements';
 import { gatewayReadiness } from './health/readiness';
 import { JWKS_PATH } from '../infrastructure/authorization/access-token';
@@ -47,7 +50,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
   return defineModule<RunningGateway>({
     name: GATEWAY_MODULE,
     runtime: {
-      deps: [CONFIG, LOG_SINK, EVENT_BUS, ...subgraphDeps],
+      deps: [CONFIG, LOG_SINK, EVENT_BUS, EVENT_STREAM, ...subgraphDeps],
       start: async (ctx) => {
         const config = ctx.get<LatticeConfig>(CONFIG);
         const logger = moduleLogger(ctx, { component: 'gateway' });
@@ -102,7 +105,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
           stopOnTerminationSignals: false,
           formatError: (formatted) => formatErrorForClient(formatted, undefined, (error) => logger.error('unexpected error', { error })),
           plugins: [
-            fieldAuthorizationPlugin(fieldRequirements, logger),
+            fieldAuthorizationPlugin(fieldRequirements, logger, recordGatewayDenials(ctx.get<EventStream>(EVENT_STREAM), logger)),
             tenantStatusChangePlugin(tenants),
             apiKeys.plugin,
             {

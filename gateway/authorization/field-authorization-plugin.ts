@@ -29,7 +29,12 @@ export function refusalError(refusal: FieldRefusal): GraphQLFormattedError {
  * refused field and no data. Apollo Router instead nulls the refused fields and runs the rest; we do not, because
  * a partial answer is easily read as "there is nothing there" (see docs/architecture.md).
  */
-export function fieldAuthorizationPlugin(requirements: FieldRequirements, logger?: Logger): ApolloServerPlugin<GatewayContext> {
+export function fieldAuthorizationPlugin(
+  requirements: FieldRequirements,
+  logger?: Logger,
+  /** Told about each refused operation that was FORBIDDEN (a security event); must not throw. */
+  onForbidden?: (context: GatewayContext, refusals: readonly FieldRefusal[]) => Promise<void>,
+): ApolloServerPlugin<GatewayContext> {
   // Apollo Server keeps parsed documents in its document store, so fragments are indexed once per document.
   const fragmentIndex = new WeakMap<DocumentNode, Map<string, FragmentDefinitionNode>>();
   const fragmentsIn = (document: DocumentNode) => {
@@ -46,6 +51,8 @@ export function fieldAuthorizationPlugin(requirements: FieldRequirements, logger
         requestId: contextValue.request.requestId,
         fields: refusals.map((r) => `${r.coordinate}: ${r.shortfall.code}`),
       });
+      const forbidden = refusals.filter((r) => r.shortfall.code === 'FORBIDDEN');
+      if (forbidden.length > 0 && onForbidden) await onForbidden(contextValue, forbidden);
       return { http: { headers: new HeaderMap() }, body: { kind: 'single', singleResult: { errors: refusals.map(refusalError) } } };
     },
   };

@@ -34,6 +34,7 @@ export const EVENT_TYPES = {
   'tenancy.department.archived': 1,
   'tenancy.configuration.set': 1,
   'tenancy.configuration.deleted': 1,
+  'security.access.denied': 1,
 } as const satisfies Record<string, number>;
 
 export type EventType = keyof typeof EVENT_TYPES;

@@ -13,6 +13,12 @@ export interface SubgraphContextBase extends BaseContext {
   logger: Logger;
 }
 
+/** One refused field of an operation: where, and the refusal's message (permissions and paths, never values). */
+export interface AccessDenial {
+  path: string;
+  message: string;
+}
+
 export interface SubgraphServerOptions<TContext extends SubgraphContextBase> {
   name: string;
   schema: GraphQLSchema;
@@ -20,6 +26,8 @@ export interface SubgraphServerOptions<TContext extends SubgraphContextBase> {
   logger: Logger;
   /** Builds the per-request context (services, DataLoaders) once the signed context has verified. */
   createContext(request: RequestContext, logger: Logger): TContext;
+  /** Told about every FORBIDDEN answer (a security event); it must not throw. */
+  onForbidden?(request: RequestContext, denials: readonly AccessDenial[]): Promise<void>;
 }
 
 /**
@@ -44,11 +52,14 @@ export async function createSubgraphGraphqlRoute<TContext extends SubgraphContex
         async requestDidStart({ contextValue }) {
           return {
             async didEncounterErrors({ errors }) {
+              const denials: AccessDenial[] = [];
               for (const error of errors) {
                 if (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
                   contextValue.logger.error('resolver failed', { error: error.originalError ?? error, path: error.path });
                 }
+                if (error.extensions?.code === 'FORBIDDEN') denials.push({ path: (error.path ?? []).join('.'), message: error.message });
               }
+              if (denials.length > 0 && options.onForbidden) await options.onForbidden(contextValue.request, denials);
             },
           };
         },

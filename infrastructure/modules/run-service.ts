@@ -38,8 +38,8 @@ export async function runService(
     if (event.kind === 'start-failed' || event.kind === 'stop-failed') logger.error(`module ${event.module} ${event.kind}`, { error: event.error });
     else logger.debug(`module ${event.module} ${event.kind}`, { ...event });
   };
-  // Subgraphs append to and consume the durable event stream; the gateway hears only the live bus.
-  const core = [configModule(config), logSinkModule(), eventBusModule(config), ...(role === 'gateway' ? [] : [eventStreamModule(config)])];
+  // Subgraphs' relays append to the durable stream and audit consumes it; the gateway appends its refusals.
+  const core = [configModule(config), logSinkModule(), eventBusModule(config), eventStreamModule(config)];
   const kernel: LifecycleKernel = new LifecycleKernel([...core, ...(await modulesFor(config))], { onEvent });
   const started = Date.now();
   // Installed before starting: a signal during startup stops whatever has started, in reverse order, and exits 0.

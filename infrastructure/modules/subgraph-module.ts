@@ -4,7 +4,9 @@ import type { DataSource } from 'typeorm';
 import type { LatticeConfig, SubgraphName } from '../config/config';
 import type { RequestContext } from '../context/request-context';
 import type { EventBus } from '../events';
-import { createSubgraphGraphqlRoute, type SubgraphContextBase } from '../graphql/subgraph-server';
+import { createSubgraphGraphqlRoute, type AccessDenial, type SubgraphContextBase } from '../graphql/subgraph-server';
+import { RequestEvents } from '../events/outbox/request-events';
+import { uuid7 } from '../events/uuid7';
 import { TenantDatabase } from '../database/scoped-database';
 import { startHttpServer } from '../http/http-server';
 import { healthRoutes, routeChain } from '../http/routes';
@@ -94,6 +96,7 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
           contextSecret: config.contextSecret,
           logger,
           createContext: (request, requestLogger) => definition.createContext(services, request, requestLogger),
+          ...(definition.outbox ? { onForbidden: (request, denials) => recordAccessDenied(events, database, request, denials, logger) } : {}),
         });
         const health = healthRoutes(async () => {
           const database = await dataSource.query('SELECT 1').then(
@@ -126,4 +129,24 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
       stop: (running) => running.stop(),
     },
   });
+}
+
+/**
+ * A FORBIDDEN answer is a security event: who was refused what, recorded through the outbox in the caller's tenant
+ * (platform scope for platform principals). Never the operation's variables: they may hold anything.
+ */
+async function recordAccessDenied(events: EventStore, database: TenantDatabase, request: RequestContext, denials: readonly AccessDenial[], logger: Logger): Promise<void> {
+  const { principal } = request;
+  const db = principal.tenantId ? database.forTenant(principal.tenantId) : database.asPlatform('record a refused request', request);
+  try {
+    await RequestEvents.of(events, db, request).record({
+      type: 'security.access.denied',
+      aggregateType: 'AccessDecision',
+      aggregateId: uuid7(),
+      tenantId: principal.tenantId,
+      data: { principalKind: principal.kind, denials: denials.map((d) => ({ path: d.path, reason: d.message })) },
+    });
+  } catch (error) {
+    logger.error('could not record a refused request', { requestId: request.requestId, error });
+  }
 }

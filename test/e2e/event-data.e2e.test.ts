@@ -86,6 +86,9 @@ function keysOf(value: unknown, path = 'data'): string[] {
     const fresh = must(await graphql<{ signIn: { accessToken: string } }>(url, SIGN_IN, { input: { email, password: PASSWORD, tenantSlug: acme.tenant.slug } })).signIn;
     secrets.push(fresh.accessToken);
     must(await as(fresh.accessToken)('mutation($i: ChangePasswordInput!) { changePassword(input: $i) }', { i: { currentPassword: PASSWORD, newPassword } }));
+    // A member asking for what they may not do: security.access.denied.
+    const refused = await as(fresh.accessToken)('mutation { createOrganization(input: { name: "Not mine to make" }) { id } }');
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const wrong = 'not-the-password-at-all';
     secrets.push(wrong);
     for (let i = 0; i < 5; i++) await graphql(url, SIGN_IN, { input: { email, password: wrong, tenantSlug: acme.tenant.slug } });
