@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { LatticeConfig } from '../../infrastructure/config/config';
 import { processIdentity } from '../../infrastructure/modules/event-stream-module';
 import { buildFederatedSchema } from '../../infrastructure/graphql/federated-schema';
@@ -51,7 +52,8 @@ export function auditModules(options: { embeddedTenancy: boolean } = { embeddedT
         const recorder = new AuditRecorder(store);
         const consumer = await stream.consume({
           group: 'audit',
-          consumer: processIdentity('audit'),
+          // Stable per replica (host and port): a restarted audit takes back what it held when it stopped, before anything newer.
+          consumer: config.subgraphs.audit.port ? `audit@${hostname()}:${config.subgraphs.audit.port}` : processIdentity('audit'),
           handle: async (events) => {
             await recorder.record(events);
           },

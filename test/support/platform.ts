@@ -12,6 +12,16 @@ const SUBGRAPHS: SubgraphName[] = ['identity', 'tenancy', 'audit'];
 
 export type PlatformMode = 'embedded' | 'distributed';
 
+/** The separately started processes of the distributed platform. */
+export type ServiceName = SubgraphName | 'gateway';
+
+export interface RestartServiceOptions {
+  /** How the process is stopped: SIGTERM (default) lets it drain; SIGKILL is a crash. */
+  signal?: NodeJS.Signals;
+  /** How long the service stays down before it starts again (default 0). */
+  downForMs?: number;
+}
+
 export interface RunningPlatform {
   mode: PlatformMode;
   /** `http://127.0.0.1:<port>` of the gateway. */
@@ -29,6 +39,12 @@ export interface RunningPlatform {
   /** GraphQL URLs of extra gateway replicas sharing the same subgraphs and Redis (distributed mode, when asked for). */
   extraGateways?: string[];
   processes: ServiceProcess[];
+  /**
+   * Distributed mode only: stops one service's process (the first of its name; replicas are left alone) and starts
+   * it again with the same environment, resolving with the new process once it logged ` started`. The new process
+   * takes the old one's place in `processes`, so stop() and destroy() stop it too.
+   */
+  restartService?(name: ServiceName, options?: RestartServiceOptions): Promise<ServiceProcess>;
   /** Stops every process; resolves with their exit codes. */
   stop(): Promise<(number | null)[]>;
   /** Starts the same platform again on the same storage. */
@@ -132,15 +148,16 @@ export async function startDistributedPlatform(
   // Extra gateways are further replicas of the one public entry point, each on its own port.
   const gatewayPorts = await Promise.all(Array.from({ length: options.extraGateways ?? 0 }, () => freePort()));
   const launch = async (): Promise<RunningPlatform> => {
-    const processes = [
-      startProcess('subgraphs/tenancy/main.js', env),
-      startProcess('subgraphs/audit/main.js', env),
-      startProcess('subgraphs/identity/main.js', env),
-      ...replicaPorts.map((port) => startProcess('subgraphs/identity/main.js', { ...env, IDENTITY_PORT: String(port) })),
-      ...tenancyReplicaPorts.map((port) => startProcess('subgraphs/tenancy/main.js', { ...env, TENANCY_PORT: String(port) })),
-      startProcess('gateway/main.js', env),
-      ...gatewayPorts.map((port) => startProcess('gateway/main.js', { ...env, PORT: String(port) })),
+    const specs: { service: ServiceName; entry: string; env: NodeJS.ProcessEnv }[] = [
+      { service: 'tenancy', entry: 'subgraphs/tenancy/main.js', env },
+      { service: 'audit', entry: 'subgraphs/audit/main.js', env },
+      { service: 'identity', entry: 'subgraphs/identity/main.js', env },
+      ...replicaPorts.map((port) => ({ service: 'identity' as const, entry: 'subgraphs/identity/main.js', env: { ...env, IDENTITY_PORT: String(port) } })),
+      ...tenancyReplicaPorts.map((port) => ({ service: 'tenancy' as const, entry: 'subgraphs/tenancy/main.js', env: { ...env, TENANCY_PORT: String(port) } })),
+      { service: 'gateway', entry: 'gateway/main.js', env },
+      ...gatewayPorts.map((port) => ({ service: 'gateway' as const, entry: 'gateway/main.js', env: { ...env, PORT: String(port) } })),
     ];
+    const processes = specs.map((spec) => startProcess(spec.entry, spec.env));
     const stopAll = () => Promise.all(processes.map((p) => p.stop()));
     const baseUrl = `http://127.0.0.1:${ports.gateway}`;
     try {
@@ -166,6 +183,19 @@ export async function startDistributedPlatform(
       tenancyReplicas: tenancyReplicaPorts.map((port) => `http://127.0.0.1:${port}`),
       extraGateways: gatewayPorts.map((port) => `http://127.0.0.1:${port}/graphql`),
       processes,
+      restartService: async (name, restartOptions = {}) => {
+        const index = specs.findIndex((spec) => spec.service === name);
+        const spec = specs[index];
+        const old = processes[index];
+        if (!spec || !old) throw new Error(`restartService: no ${name} process in this platform`);
+        await old.stop(restartOptions.signal ?? 'SIGTERM');
+        if (restartOptions.downForMs) await new Promise((r) => setTimeout(r, restartOptions.downForMs));
+        const fresh = startProcess(spec.entry, spec.env);
+        // In place, so stopAll (which reads the array when called) stops the new process too.
+        processes[index] = fresh;
+        await fresh.waitForLog(/ started$/);
+        return fresh;
+      },
       stop: stopAll,
       restart: async () => {
         await stopAll();

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -104,4 +104,64 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** A redis-server of the test's own, without persistence: killing it loses everything, as a crashed cache would. */
+export interface ThrowawayRedis {
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>` */
+  readonly url: string;
+  /** SIGKILL (no shutdown, no save); resolves once the process is gone. Does nothing when it is not running. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, empty; resolves once it answers PING. */
+  start(): Promise<void>;
+}
+
+/** Resolves when a PING on a fresh connection to `port` is answered with PONG; rejects after `timeoutMs`. */
+export async function waitForRedisPing(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const ping = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      let reply = '';
+      socket.setTimeout(500, () => socket.destroy());
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.on('data', (chunk: Buffer) => {
+        reply += chunk.toString();
+        if (reply.includes('\r\n')) socket.end();
+      });
+      socket.once('error', () => undefined);
+      socket.once('close', () => resolve(reply.startsWith('+PONG')));
+    });
+  while (Date.now() < deadline) {
+    if (await ping()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+}
+
+/** Spawns `redis-server --port <port> --bind 127.0.0.1 --save "" --appendonly no` and waits for PING. */
+export async function startThrowawayRedis(port: number): Promise<ThrowawayRedis> {
+  let child: ChildProcess | null = null;
+  let log = '';
+  const start = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) throw new Error(`redis-server on port ${port} is already running`);
+    const spawned = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    spawned.stdout.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+    spawned.stderr.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+    child = spawned;
+    await waitForRedisPing(port).catch((error: unknown) => {
+      spawned.kill('SIGKILL');
+      throw new Error(`${(error as Error).message}; its output:\n${log}`);
+    });
+  };
+  const kill = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    running.kill('SIGKILL');
+    await gone;
+  };
+  await start();
+  return { port, url: `redis://127.0.0.1:${port}`, kill, start };
 }

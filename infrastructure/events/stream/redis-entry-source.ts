@@ -27,6 +27,9 @@ export class RedisEntrySource implements EntrySource {
     private readonly settings: ConsumerSettings,
   ) {}
 
+  /** Where this consumer's own pending entries are read from, until they are all read again (null: done). */
+  private backlogCursor: string | null = '0';
+
   async claim(): Promise<{ entries: StreamEntry[]; more: boolean }> {
     const { key } = this.keys;
     const { group, consumer, claimIdleMs, batchSize } = this.settings;
@@ -48,6 +51,22 @@ export class RedisEntrySource implements EntrySource {
     if (this.interrupted) return [];
     const { key } = this.keys;
     const { group, consumer, batchSize } = this.settings;
+    if (this.backlogCursor !== null) {
+      // A consumer restarted under the same name first finishes what it had read before it stopped, in stream
+      // order, so nothing newer overtakes an entry it held when it crashed.
+      const reply = await this.connection.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', key, this.backlogCursor);
+      const streams: unknown[] = Array.isArray(reply) ? reply : [];
+      const first = streams[0];
+      const backlog = toEntries(Array.isArray(first) ? first[1] : undefined);
+      const last = backlog[backlog.length - 1];
+      if (!last) {
+        this.backlogCursor = null;
+      } else {
+        this.backlogCursor = last.id;
+        const counts = await this.pendingCounts(backlog[0]?.id ?? '-', last.id, backlog.length);
+        return backlog.map(({ id, fields }) => ({ id, payload: payloadOf(fields), deliveries: counts.get(id) ?? 1 }));
+      }
+    }
     this.reading = true;
     try {
       const reply = await this.blocking.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', waitMs, 'STREAMS', key, '>');
