@@ -26,7 +26,7 @@ async function field<T>(url: string, token: string, name: string, query: string,
 }
 
 /** A new tenant and a signed-in tenant admin of it, made by the platform admin. */
-async function freshTenantAdmin(url: string, platformToken: string): Promise<{ tenantId: string; token: string }> {
+export async function freshTenantAdmin(url: string, platformToken: string): Promise<{ tenantId: string; token: string }> {
   const slug = `bench-${Date.now().toString(36)}`;
   const password = 'bench-tenant-admin-password';
   const tenant = await field<{ id: string }>(url, platformToken, 'createTenant', 'mutation($s: String!) { createTenant(input: { slug: $s, name: "Bench" }) { id } }', { s: slug });

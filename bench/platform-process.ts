@@ -21,6 +21,9 @@ export async function startBenchPlatform(env: Record<string, string>): Promise<B
     env: { PATH: process.env.PATH ?? '', LATTICE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // A bench that dies (an unhandled rejection) must not leave the platform running with nobody to stop it.
+  const killChild = () => child.kill('SIGTERM');
+  process.once('exit', killChild);
   const handlers = new Map<string, ((line: Record<string, unknown>) => void)[]>();
   let pending = '';
   // Only complete lines whose msg someone asked for are parsed; the rest are dropped as they arrive.
@@ -45,6 +48,7 @@ export async function startBenchPlatform(env: Record<string, string>): Promise<B
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
+      process.removeListener('exit', killChild);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,3 +1,5 @@
+import { benchAuditIngest } from './audit-ingest-scenario';
+import { benchAuditLatency } from './audit-latency-scenario';
 import { benchEffectiveConfiguration } from './configuration-scenario';
 import { benchIdentity } from './identity-scenario';
 import { startBenchPlatform } from './platform-process';
@@ -21,7 +23,36 @@ async function call(url: string, query: string, variables: Record<string, unknow
 
 const SIGN_IN = 'mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }';
 
+/** BENCH_ONLY=platform|audit runs one group of scenarios; unset runs all. BENCH_AUDIT_RATE overrides the audit latency scenario's 200 mutations/s. */
+const GROUPS = ['platform', 'audit'] as const;
+type Group = (typeof GROUPS)[number];
+
+function selectedGroups(only: string | undefined): readonly Group[] {
+  if (only === undefined || only === '') return GROUPS;
+  const group = GROUPS.find((g) => g === only);
+  if (!group) throw new Error(`BENCH_ONLY must be one of ${GROUPS.join(', ')} (got ${JSON.stringify(only)})`);
+  return [group];
+}
+
+function positiveNumber(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number (got ${JSON.stringify(raw)})`);
+  return value;
+}
+
 async function main(): Promise<void> {
+  const groups = selectedGroups(process.env.BENCH_ONLY);
+  if (groups.includes('platform')) await benchPlatform();
+  if (groups.includes('audit')) {
+    // Each starts and drops its own databases (and platform), after the platform scenarios' platform has stopped.
+    await benchAuditIngest();
+    // BENCH_AUDIT_RATE: mutations/s offered (default 200), to find the rate this machine sustains.
+    const rate = process.env.BENCH_AUDIT_RATE;
+    await benchAuditLatency(rate ? { mutationsPerSecond: positiveNumber('BENCH_AUDIT_RATE', rate) } : {});
+  }
+}
+
+async function benchPlatform(): Promise<void> {
   // debug: tenancy logs the database round trips of each configuration resolution, which the bench reads.
   const platform = await startBenchPlatform({
     LATTICE_ADMIN_EMAIL: ADMIN_EMAIL,

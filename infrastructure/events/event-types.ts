@@ -12,6 +12,7 @@ export const EVENT_TYPES = {
   'identity.user.password-changed': 1,
   'identity.user.locked-out': 1,
   'identity.session.revoked': 1,
+  'identity.session.refreshed': 1,
   'identity.session.refresh-token-reused': 1,
   'identity.signin.succeeded': 1,
   'identity.signin.failed': 1,

@@ -143,7 +143,7 @@ describe.each(platformModes())('the audit trail (%s mode)', (mode) => {
     const denied = await eventsOf(acme.admin.token, { types: ['security.access.denied'], actorId: memberId }, 1);
     expect(denied[0]?.data).toMatchObject({ principalKind: 'USER', denials: [{ path: 'createOrganization', reason: expect.stringContaining('organizations:write') }] });
     const failed = await eventsOf(acme.admin.token, { types: ['identity.signin.failed'] }, 1);
-    expect(failed[0]?.data).toEqual({ userId: acme.admin.id, reason: 'wrong-password' });
+    expect(failed[0]?.data).toEqual({ userId: acme.admin.id, reason: 'incorrect-password' });
   });
 
   it('verifies the tenant’s hash chain, and finds a record edited directly in the database', async () => {

@@ -89,8 +89,17 @@ export const ISOLATION_CASES: Record<string, CaseFactory> = {
     { name: 'by slug', query: 'query($s: String) { tenant(slug: $s) { id name } }', variables: { s: w.b.slug }, expect: FORBIDDEN },
   ],
   'Query.tenants': () => [{ name: 'list', query: '{ tenants(first: 100) { edges { node { id slug } } } }', expect: mentionsNothingOfB }],
-  'Query.auditEvents': (w) => [
+  'Query.auditEvents': (w, attacker) => [
     { name: 'by tenant id', query: 'query($t: ID) { auditEvents(tenantId: $t) { edges { node { id } } } }', variables: { t: w.b.tenantId }, expect: FORBIDDEN },
+    {
+      name: "filtered by B's organization and B's admin as actor",
+      query: 'query($f: AuditEventFilter) { auditEvents(first: 100, filter: $f) { edges { node { id aggregateId actor { id } } } } }',
+      variables: { f: { aggregateId: w.b.organizationId, actorId: w.b.adminId } },
+      expect: unlessLacking(attacker, 'audit:read', mentionsNothingOfB),
+    },
+  ],
+  'Query.verifyAuditChain': (w) => [
+    { name: 'by tenant id', query: 'query($t: ID) { verifyAuditChain(tenantId: $t) { ok checked brokenAt { id } } }', variables: { t: w.b.tenantId }, expect: FORBIDDEN },
   ],
   'Query.organizations': (w) => [
     { name: 'by tenant id', query: 'query($t: ID) { organizations(tenantId: $t) { edges { node { id } } } }', variables: { t: w.b.tenantId }, expect: FORBIDDEN },

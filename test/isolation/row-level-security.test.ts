@@ -211,8 +211,10 @@ describe.each(BACKENDS)('row-level security on $name', (backend) => {
       }
       const tables = async (s: Subgraph) =>
         (await s.owner.query<{ t: string }>(`SELECT relname AS t FROM pg_class WHERE relforcerowsecurity ORDER BY 1`)).rows.map((r) => r.t);
-      expect(await tables(identity)).toEqual(['api_keys', 'refresh_tokens', 'role_assignments', 'roles', 'sign_in_attempts', 'signing_keys', 'users']);
-      expect(await tables(tenancy)).toEqual(['configuration_entries', 'departments', 'organizations', 'tenants']);
+      const eventStore = ['event_snapshots', 'event_store', 'outbox_relay_lease'];
+      const sorted = (names: string[]) => [...names].sort();
+      expect(await tables(identity)).toEqual(sorted(['api_keys', ...eventStore, 'refresh_tokens', 'role_assignments', 'roles', 'sign_in_attempts', 'signing_keys', 'users']));
+      expect(await tables(tenancy)).toEqual(sorted(['configuration_entries', 'departments', ...eventStore, 'organizations', 'tenants']));
     });
 
     it('returns only the scope tenant’s rows from store methods that take no tenant filter', async () => {

@@ -15,6 +15,7 @@ import type { EventStream } from '../stream/event-stream';
 import { EventStore, type PendingEvent } from './event-store';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxSignal } from './outbox-signal';
+import { SnapshottingStream } from './snapshotting-stream';
 
 /**
  * The event store is each subgraph's transactional outbox. Run on identity's real schema, on PostgreSQL (truly
@@ -162,6 +163,22 @@ describe.each(BACKENDS)('event store and outbox relay on $name', (backend) => {
       expect(await store.loadSnapshot(db, 'User', aggregate.id)).toEqual({ aggregateVersion: 10, state: { roles: 3 } });
       await store.saveSnapshot(db, aggregate, { aggregateVersion: 20, state: { roles: 4 } });
       expect(await store.loadSnapshot(db, 'User', aggregate.id)).toEqual({ aggregateVersion: 20, state: { roles: 4 } });
+    });
+
+    it('snapshots every N events and rebuilds from the snapshot plus the events after it', async () => {
+      const store = new EventStore('identity');
+      const counter = new SnapshottingStream<{ total: number }>(store, { aggregateType: 'User', initial: () => ({ total: 0 }), apply: (state, event) => ({ total: state.total + Number(event.data.add) }) }, 3);
+      const aggregate = { id: randomUUID(), tenantId };
+      const add = (n: number) => ({ type: 'identity.user.updated' as const, actor: { kind: 'SYSTEM' as const, id: 'test' }, requestId: null, data: { add: n } });
+      for (const n of [1, 2, 3, 4]) await counter.append(db, aggregate, [add(n)]);
+      await counter.append(db, aggregate, [add(5), add(6), add(7)]);
+      // Versions 1..7: snapshots were taken at 3 and at 7 (the append that crossed 6), each holding the state there.
+      expect(await store.loadSnapshot(db, 'User', aggregate.id)).toEqual({ aggregateVersion: 7, state: { total: 28 } });
+      await counter.append(db, aggregate, [add(8)]);
+      expect(await counter.load(db, aggregate.id)).toEqual({ state: { total: 36 }, version: 8, replayed: 1 });
+      // The same state as folding every event from the start.
+      const all = await store.readStream(db, 'User', aggregate.id);
+      expect(all.reduce((sum, e) => sum + Number(e.data.add), 0)).toBe(36);
     });
 
     describe('relay', () => {

@@ -71,7 +71,7 @@ export class AuthenticationService {
     const passwordOk = await verifyPassword(row?.passwordHash ?? (await decoyPasswordHash()), input.password);
     if (!row || !passwordOk) {
       this.logger.info('sign-in refused', { reason: row ? 'wrong password' : 'unknown account', tenantSlug: input.tenantSlug ?? null });
-      await this.events.signInFailed(tenant?.id ?? null, row?.id ?? null, row ? 'wrong-password' : 'unknown-account');
+      await this.events.signInFailed(tenant?.id ?? null, row?.id ?? null, row ? 'incorrect-password' : 'unknown-account');
       await this.failed(attempt, row);
       throw errors.unauthenticated(SIGN_IN_FAILED);
     }

@@ -8,7 +8,7 @@ import { uuid7 } from '../../../infrastructure/events/uuid7';
 export type SessionRevocationReason = 'signed-out' | 'signed-out-everywhere' | 'password-changed' | 'refresh-token-reused';
 
 /** Why a sign-in was refused, as security events record it (never which part of the credentials was wrong to the caller). */
-export type SignInFailure = 'unknown-account' | 'wrong-password' | 'account-locked' | 'not-active';
+export type SignInFailure = 'unknown-account' | 'incorrect-password' | 'account-locked' | 'not-active';
 
 /**
  * The events of sessions and sign-in protection, through identity's event store. None carries a password, hash
@@ -28,6 +28,11 @@ export class SessionEvents {
       user.tenantId,
       sessionIds.map((sessionId) => ({ type: 'identity.session.revoked', aggregateType: 'Session', aggregateId: sessionId, tenantId: user.tenantId, data: { userId: user.id, reason } })),
     );
+  }
+
+  /** A refresh token was exchanged for its successor: the session goes on. */
+  async sessionRefreshed(user: { id: string; tenantId: string | null }, sessionId: string): Promise<void> {
+    await this.record(user.tenantId, { type: 'identity.session.refreshed', aggregateType: 'Session', aggregateId: sessionId, tenantId: user.tenantId, data: { userId: user.id } });
   }
 
   /** A refresh token was presented a second time: the whole session is revoked as stolen. */

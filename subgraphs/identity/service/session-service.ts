@@ -70,7 +70,12 @@ export class SessionService {
     const user = toUser(row);
     // issue() stores the successor through its own platform-scope store, which joins this unit of work: the
     // presented token is consumed and replaced in one transaction, or neither happens.
-    const issued = await scope.run(async () => ((await sessions.consume(presented.id)) ? this.tokens.issue(user, presented.familyId) : null));
+    const issued = await scope.run(async () => {
+      if (!(await sessions.consume(presented.id))) return null;
+      const tokens = await this.tokens.issue(user, presented.familyId);
+      await this.events.sessionRefreshed(user, presented.familyId);
+      return tokens;
+    });
     // Another exchange of the same token won since the lookup: this one is a reuse.
     if (!issued) return this.refuseReuse(sessions, presented);
     return { ...issued, user };
