@@ -5,6 +5,8 @@ import { freshTenantAdmin } from './configuration-scenario';
 import { startBenchPlatform } from './platform-process';
 import { percentile } from './stats';
 import { throwawayPostgres } from './throwaway-postgres';
+import { testInfrastructure } from '../test/support/infrastructure';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startDistributedPlatform } from '../test/support/platform';
 
 export interface AuditLatencyOptions {
   mutationsPerSecond: number;
@@ -13,9 +15,14 @@ export interface AuditLatencyOptions {
   pollEveryMs: number;
   /** After the last commit, how long to wait for stragglers before counting them missing. */
   graceMs: number;
+  /**
+   * embedded: `npm start` (one process) on PostgreSQL; distributed: one process per service (`npm run start:*`), real
+   * PostgreSQL and a Redis Stream, as production runs it.
+   */
+  mode: 'embedded' | 'distributed';
 }
 
-const DEFAULTS: AuditLatencyOptions = { mutationsPerSecond: 200, seconds: 15, pollEveryMs: 10, graceMs: 10_000 };
+const DEFAULTS: AuditLatencyOptions = { mutationsPerSecond: 200, seconds: 15, pollEveryMs: 10, graceMs: 10_000, mode: 'embedded' };
 
 const ADMIN = { email: 'bench-audit@lattice.local', password: 'bench-audit-admin-password' };
 const CREATE_ORGANIZATION = 'mutation($n: String!) { createOrganization(input: { name: $n }) { id } }';
@@ -81,24 +88,40 @@ interface Mutation {
  * platform runs in its own process: one process for gateway, subgraphs, outbox relays and the in-process stream.
  */
 export async function benchAuditLatency(options: Partial<AuditLatencyOptions> = {}): Promise<void> {
-  const { mutationsPerSecond, seconds, pollEveryMs, graceMs } = { ...DEFAULTS, ...options };
+  const { mutationsPerSecond, seconds, pollEveryMs, graceMs, mode: platformMode } = { ...DEFAULTS, ...options };
+  if (platformMode === 'distributed') {
+    const infra = await testInfrastructure();
+    if (!infra.available) {
+      console.log(`audit commit-to-queryable, distributed: SKIPPED (${infra.reason})`);
+      return;
+    }
+  }
   const server = await throwawayPostgres(['identity', 'tenancy', 'audit']);
   const databases: Record<string, string> = server.available
     ? { IDENTITY_DATABASE_URL: server.databases.urls.identity, TENANCY_DATABASE_URL: server.databases.urls.tenancy, AUDIT_DATABASE_URL: server.databases.urls.audit }
     : {};
   let auditClient: Client | null = null;
-  const platform = await startBenchPlatform({ LATTICE_ADMIN_EMAIL: ADMIN.email, LATTICE_ADMIN_PASSWORD: ADMIN.password, ...databases }).catch(async (error: unknown) => {
-    if (server.available) await server.databases.drop();
-    throw error;
-  });
+  const admin0 = platformMode === 'distributed' ? { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } : ADMIN;
+  const platform: { graphqlUrl: string; auditUrl?: string; stop(): Promise<void> } =
+    platformMode === 'distributed'
+      ? await startDistributedPlatform().then((p) => ({ graphqlUrl: p.graphqlUrl, auditUrl: p.databaseUrls!.audit, stop: () => p.destroy() }))
+      : await startBenchPlatform({ LATTICE_ADMIN_EMAIL: ADMIN.email, LATTICE_ADMIN_PASSWORD: ADMIN.password, ...databases }).catch(async (error: unknown) => {
+          if (server.available) await server.databases.drop();
+          throw error;
+        });
   try {
     const url = platform.graphqlUrl;
-    const platformToken = (await post(url, 'mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }', { i: ADMIN })).data?.signIn as { accessToken?: string } | undefined;
+    const platformToken = (await post(url, 'mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }', { i: admin0 })).data?.signIn as { accessToken?: string } | undefined;
     if (!platformToken?.accessToken) throw new Error('bench could not sign in to the audit-latency platform');
     const admin = await freshTenantAdmin(url, platformToken.accessToken);
     let probe: AuditProbe;
     let mode: string;
-    if (server.available) {
+    if (platform.auditUrl) {
+      auditClient = new Client({ connectionString: platform.auditUrl });
+      await auditClient.connect();
+      probe = sqlProbe(auditClient);
+      mode = 'distributed platform (gateway, identity, tenancy, audit processes; PostgreSQL 15; Redis Stream); polled in the audit database, one query for all pending ids';
+    } else if (server.available) {
       auditClient = new Client({ connectionString: server.databases.urls.audit });
       await auditClient.connect();
       probe = sqlProbe(auditClient);

@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     await benchAuditIngest();
     // BENCH_AUDIT_RATE: mutations/s offered (default 200), to find the rate this machine sustains.
     const rate = process.env.BENCH_AUDIT_RATE;
-    await benchAuditLatency(rate ? { mutationsPerSecond: positiveNumber('BENCH_AUDIT_RATE', rate) } : {});
+    const rateOption = rate ? { mutationsPerSecond: positiveNumber('BENCH_AUDIT_RATE', rate) } : {};
+    await benchAuditLatency({ ...rateOption, mode: 'embedded' });
+    await benchAuditLatency({ ...rateOption, mode: 'distributed' });
   }
 }
 

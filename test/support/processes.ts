@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { projectRoot } from '../../infrastructure/config/project-root';
 
-export const ROOT = join(__dirname, '..', '..');
+/** The project root, whether this runs from the TypeScript sources (tests) or from dist/ (the bench). */
+export const ROOT = projectRoot(__dirname);
 
 /** The environment a spawned service gets: only what the test passes, so a developer's shell cannot change the mode. */
 export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

@@ -99,17 +99,18 @@ export class OutboxRelay {
     }
     const { database, stream, holder } = this.options;
     const moved = await database.run(async (manager): Promise<DomainEvent[]> => {
-      const lease = await manager.query<{ holder: string }[]>(
-        `INSERT INTO outbox_relay_lease (name, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
-         ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-         WHERE outbox_relay_lease.holder = EXCLUDED.holder OR outbox_relay_lease.expires_at < now()
-         RETURNING holder`,
-        [LEASE, holder, this.leaseMs],
-      );
-      if (lease.length === 0) return [];
+      // One round trip: take or renew the lease (its row stays locked until COMMIT) and, only if it is ours, read the batch.
       const rows = await manager.query<(EventRow & { position: string })[]>(
-        `SELECT position, ${EVENT_COLUMNS} FROM event_store WHERE published_at IS NULL ORDER BY position LIMIT $1`,
-        [this.batchSize],
+        `WITH lease AS (
+           INSERT INTO outbox_relay_lease (name, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+           ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+           WHERE outbox_relay_lease.holder = EXCLUDED.holder OR outbox_relay_lease.expires_at < now()
+           RETURNING holder
+         )
+         SELECT position, ${EVENT_COLUMNS} FROM event_store
+         WHERE published_at IS NULL AND EXISTS (SELECT 1 FROM lease)
+         ORDER BY position LIMIT $4`,
+        [LEASE, holder, this.leaseMs, this.batchSize],
       );
       if (rows.length === 0) return [];
       const events = rows.map(eventFromRow);
@@ -121,9 +122,10 @@ export class OutboxRelay {
     if (moved.length > 0) {
       this.stats.relayed += moved.length;
       this.stats.batches += 1;
-      for (const event of moved) {
-        await this.options.bus.publish(event).catch((error: unknown) => this.options.logger.warn('live bus publish failed', { type: event.type, error }));
-      }
+      // Sent in order on one connection without waiting for each reply: the next batch is not held up by the live bus.
+      await Promise.all(
+        moved.map((event) => this.options.bus.publish(event).catch((error: unknown) => this.options.logger.warn('live bus publish failed', { type: event.type, error }))),
+      );
     }
     return moved.length;
   }
