@@ -20,6 +20,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; maxConne
   const maxConnections = options.maxConnections ?? 8;
   const db = await PGlite.create(options.dataDir);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
+  keepExtendedQueriesWhole(server, db);
   try {
     await server.start();
   } catch (error) {
@@ -34,5 +35,81 @@ export async function startEmbeddedPostgres(options: { dataDir: string; maxConne
       await server.stop();
       await db.close();
     },
+  };
+}
+
+/** What pglite-socket 0.2's (private) query queue looks like: one entry per protocol message, in arrival order. */
+interface QueuedMessage {
+  handlerId: number;
+  message: Uint8Array;
+  resolve(bytes: number): void;
+  reject(error: unknown): void;
+  onData(data: Uint8Array): void;
+}
+interface QueryQueue {
+  queue: QueuedMessage[];
+  processing: boolean;
+  lastHandlerId: number | null;
+  processQueue(): Promise<void>;
+  clearQueueForHandler(handlerId: number): void;
+}
+
+/** Message types that end an exchange: Sync, a simple Query, Terminate. Anything else (Parse, Bind, Describe, Execute, Close, Flush) continues one. */
+const EXCHANGE_ENDS = new Set(['S', 'Q', 'X'].map((c) => c.charCodeAt(0)));
+const STARTS_EXCHANGE = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((c) => c.charCodeAt(0)));
+
+/**
+ * pglite-socket 0.2 runs the messages of all connections one by one and keeps one connection's messages together
+ * only inside a transaction. Outside one, the Parse/Bind/Execute/Sync of a parameterised query from connection A
+ * could be interleaved with B's, and B's unnamed statement or portal replaced A's: wrong rows or "portal does not
+ * exist" under concurrent load. This keeps an extended-protocol exchange whole, from its first message to its
+ * Sync, exactly as the queue already does for transactions. Checked by embedded-postgres.test.ts.
+ */
+function keepExtendedQueriesWhole(server: PGLiteSocketServer, db: PGlite): void {
+  const queue = (server as unknown as { queryQueue: QueryQueue }).queryQueue;
+  if (!queue || !Array.isArray(queue.queue) || typeof queue.processQueue !== 'function') {
+    throw new Error('@electric-sql/pglite-socket changed its query queue; embedded-postgres.ts must be updated');
+  }
+  let exchangeOpen = false;
+  queue.processQueue = async function processQueue(this: QueryQueue): Promise<void> {
+    if (this.processing || this.queue.length === 0) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const pinned = this.lastHandlerId !== null && (exchangeOpen || db.isInTransaction());
+        const index = pinned ? this.queue.findIndex((item) => item.handlerId === this.lastHandlerId) : 0;
+        if (index === -1) break; // wait for the rest of the pinned connection's exchange
+        const [item] = this.queue.splice(index, 1);
+        if (!item) break;
+        let bytes = 0;
+        try {
+          await db.runExclusive(() =>
+            db.execProtocolRawStream(item.message, {
+              onRawData: (data: Uint8Array) => {
+                bytes += data.length;
+                item.onData(data);
+              },
+            }),
+          );
+        } catch (error) {
+          exchangeOpen = false;
+          item.reject(error);
+          continue;
+        }
+        this.lastHandlerId = item.handlerId;
+        const type = item.message[0] ?? 0;
+        if (EXCHANGE_ENDS.has(type)) exchangeOpen = false;
+        else if (STARTS_EXCHANGE.has(type)) exchangeOpen = true;
+        item.resolve(bytes);
+      }
+    } finally {
+      this.processing = false;
+    }
+  };
+  const clear = queue.clearQueueForHandler.bind(queue);
+  queue.clearQueueForHandler = (handlerId: number) => {
+    // A connection that went away mid-exchange must not keep everyone else waiting for its Sync.
+    if (queue.lastHandlerId === handlerId) exchangeOpen = false;
+    clear(handlerId);
   };
 }
