@@ -5,6 +5,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { createDomainEvent, type DomainEvent } from '../domain-event';
 import { describeEventStreamContract } from './event-stream.contract';
 import { RedisEventStream } from './redis-event-stream';
+import { canReachRedis } from '../../../test/support/redis-reachable';
 
 const redisUrl = process.env.LATTICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisReachable = canReachRedis(redisUrl, 1000);
@@ -288,20 +289,6 @@ async function stopRedisServer(server: ChildProcess): Promise<void> {
   await exited;
 }
 
-/**
- * Jest collects tests synchronously, so whether to skip is decided by a child process we can
- * wait for: it connects with ioredis (auth, TLS and db from the URL) and sends PING.
- */
-function canReachRedis(url: string, timeoutMs: number): boolean {
-  const script = `
-    const { Redis } = require(${JSON.stringify(require.resolve('ioredis'))});
-    const redis = new Redis(process.argv[1], { lazyConnect: true, connectTimeout: ${timeoutMs}, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    redis.on('error', () => {});
-    redis.connect().then(() => redis.ping()).then(() => process.exit(0), () => process.exit(1));
-  `;
-  const result = spawnSync(process.execPath, ['-e', script, url], { stdio: 'ignore', timeout: timeoutMs + 2000 });
-  return result.status === 0;
-}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   const deadline = Date.now() + 5000;
