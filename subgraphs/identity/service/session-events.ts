@@ -3,6 +3,7 @@ import type { ScopedDatabase, TenantDatabase } from '../../../infrastructure/dat
 import type { EventStore } from '../../../infrastructure/events/outbox/event-store';
 import { RequestEvents, type EventFacts } from '../../../infrastructure/events/outbox/request-events';
 import { uuid7 } from '../../../infrastructure/events/uuid7';
+import { LatticeError } from '../../../infrastructure/errors/error-codes';
 
 /** Why a session ended early. */
 export type SessionRevocationReason = 'signed-out' | 'signed-out-everywhere' | 'password-changed' | 'refresh-token-reused';
@@ -30,14 +31,18 @@ export class SessionEvents {
     );
   }
 
-  /** A refresh token was exchanged for its successor: the session goes on. */
+  /**
+   * A refresh token was exchanged for its successor: the session goes on. This and the replay below are events of
+   * their own one-event aggregates, not of the Session stream: concurrent exchanges of one token (one wins, the rest
+   * are replays) must never contend on a stream version, or a replay would answer CONFLICT instead of UNAUTHENTICATED.
+   */
   async sessionRefreshed(user: { id: string; tenantId: string | null }, sessionId: string): Promise<void> {
-    await this.record(user.tenantId, { type: 'identity.session.refreshed', aggregateType: 'Session', aggregateId: sessionId, tenantId: user.tenantId, data: { userId: user.id } });
+    await this.record(user.tenantId, { type: 'identity.session.refreshed', aggregateType: 'SessionRefresh', aggregateId: uuid7(), tenantId: user.tenantId, data: { userId: user.id, sessionId } });
   }
 
   /** A refresh token was presented a second time: the whole session is revoked as stolen. */
   async refreshTokenReused(user: { id: string; tenantId: string | null }, sessionId: string): Promise<void> {
-    await this.record(user.tenantId, { type: 'identity.session.refresh-token-reused', aggregateType: 'Session', aggregateId: sessionId, tenantId: user.tenantId, data: { userId: user.id } });
+    await this.record(user.tenantId, { type: 'identity.session.refresh-token-reused', aggregateType: 'RefreshTokenReplay', aggregateId: uuid7(), tenantId: user.tenantId, data: { userId: user.id, sessionId } });
   }
 
   async passwordChanged(user: { id: string; tenantId: string | null }, otherSessionsRevoked: number): Promise<void> {
@@ -46,7 +51,12 @@ export class SessionEvents {
 
   /** Published only for accounts that exist; a lock on an unknown e-mail is logged, never announced. */
   async lockedOut(user: { id: string; tenantId: string | null }, failedAttempts: number, lockedForSeconds: number): Promise<void> {
-    await this.record(user.tenantId, { type: 'identity.user.locked-out', aggregateType: 'User', aggregateId: user.id, tenantId: user.tenantId, data: { failedAttempts, lockedForSeconds } });
+    const facts: EventFacts = { type: 'identity.user.locked-out', aggregateType: 'User', aggregateId: user.id, tenantId: user.tenantId, data: { failedAttempts, lockedForSeconds } };
+    // Its own unit of work on the user's stream: if an admin's change to the user committed at the same moment, the
+    // append is CONFLICT; appending again goes after that change instead of failing the sign-in.
+    await this.record(user.tenantId, facts).catch((error: unknown) =>
+      error instanceof LatticeError && error.code === 'CONFLICT' ? this.record(user.tenantId, facts) : Promise.reject(error),
+    );
   }
 
   /** Each attempt is its own aggregate, so simultaneous attempts never contend. */
