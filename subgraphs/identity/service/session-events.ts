@@ -54,9 +54,12 @@ export class SessionEvents {
     const facts: EventFacts = { type: 'identity.user.locked-out', aggregateType: 'User', aggregateId: user.id, tenantId: user.tenantId, data: { failedAttempts, lockedForSeconds } };
     // Its own unit of work on the user's stream: if an admin's change to the user committed at the same moment, the
     // append is CONFLICT; appending again goes after that change instead of failing the sign-in.
-    await this.record(user.tenantId, facts).catch((error: unknown) =>
-      error instanceof LatticeError && error.code === 'CONFLICT' ? this.record(user.tenantId, facts) : Promise.reject(error),
-    );
+    try {
+      await this.record(user.tenantId, facts);
+    } catch (error) {
+      if (!(error instanceof LatticeError && error.code === 'CONFLICT')) throw error;
+      await this.record(user.tenantId, facts);
+    }
   }
 
   /** Each attempt is its own aggregate, so simultaneous attempts never contend. */
