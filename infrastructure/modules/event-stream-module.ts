@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { LatticeConfig } from '../config/config';
 import { InProcessEventStream } from '../events/stream/in-process-event-stream';
 import { RedisEventStream } from '../events/stream/redis-event-stream';
@@ -27,16 +27,17 @@ export function eventStreamModule(config: LatticeConfig): InfrastructureModule<E
         const logger = moduleLogger(ctx, { component: 'event-stream' });
         const redisUrl = config.redisUrl;
         if (!redisUrl) return new InProcessEventStream();
-        const connect = (): Redis => {
-          const connection = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, enableReadyCheck: true });
+        const connect = (options: RedisOptions = {}): Redis => {
+          const connection = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
           connection.on('error', (error: Error) => logger.warn('redis connection error', { error }));
           return connection;
         };
-        const connection = connect();
+        // An append cut off by a disconnect fails and the relay sends it again, after any replay of what Redis lost.
+        const connection = connect({ maxRetriesPerRequest: 0 });
         await connection.connect();
         return new RedisEventStream({
           connection,
-          createBlockingConnection: connect,
+          createBlockingConnection: () => connect(),
           key: `${config.eventNamespace}:stream:events`,
           logger,
         });

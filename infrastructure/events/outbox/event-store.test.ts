@@ -290,6 +290,49 @@ describe.each(BACKENDS)('event store and outbox relay on $name', (backend) => {
         expect(relay.stats.replays).toBe(1);
         await bus.close();
       }, 20_000);
+
+      it('replays what the stream lost before the batch the stream refused because of that loss', async () => {
+        const store = new EventStore('identity', new OutboxSignal());
+        const inner = new InProcessEventStream();
+        const bus = new InProcessEventBus();
+        const appended: DomainEvent[] = [];
+        let lose: () => void = () => undefined;
+        let refuseNext = false;
+        const stream: EventStream = {
+          // As RedisEventStream does when it finds Redis empty while an append waits: tell the loss, append nothing.
+          append: async (events) => {
+            if (refuseNext) {
+              refuseNext = false;
+              lose();
+              throw new Error('EventStream: Redis lost its data while 1 event(s) waited to be appended; nothing was appended');
+            }
+            appended.push(...events);
+            await inner.append(events);
+          },
+          consume: (options) => inner.consume(options),
+          deadLetters: (limit) => inner.deadLetters(limit),
+          onDataLoss: (listener) => {
+            lose = listener;
+            return () => undefined;
+          },
+          close: () => inner.close(),
+        };
+        const relay = new OutboxRelay({ database: database.asPlatform('relay test'), stream, bus, signal: new OutboxSignal(), holder: `relay-${randomUUID()}`, logger, pollMs: 20 });
+        const id = randomUUID();
+        await store.append(db, [pending(id)]);
+        await relay.start();
+        const versions = () => appended.filter((e) => e.aggregateId === id).map((e) => e.aggregateVersion);
+        await waitUntil(() => versions().length === 1);
+        refuseNext = true;
+        await store.append(db, [pending(id)]);
+        await waitUntil(() => versions().includes(2));
+        await relay.stop();
+
+        // v1, lost with the stream, is appended again before v2; the refusal is not counted as a failure.
+        expect(versions()).toEqual([1, 1, 2]);
+        expect([relay.stats.replays, relay.stats.failures]).toEqual([1, 0]);
+        await bus.close();
+      }, 20_000);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { returningRows } from '../../database/returning-rows';
 import type { ScopedDatabase } from '../../database/scoped-database';
 import type { Logger } from '../../logging/logger';
 import type { DomainEvent } from '../domain-event';
@@ -50,6 +51,7 @@ export class OutboxRelay {
   private readonly pollMs: number;
   private readonly replayWindowMs: number;
   private replayRequested = false;
+  private lossesHeard = 0;
   /** Counters for operators and tests. */
   readonly stats = { relayed: 0, batches: 0, failures: 0, replays: 0 };
 
@@ -64,6 +66,7 @@ export class OutboxRelay {
     this.unsubscribe.push(this.options.signal.listen(() => this.ring()));
     this.unsubscribe.push(
       this.options.stream.onDataLoss(() => {
+        this.lossesHeard += 1;
         this.replayRequested = true;
         this.ring();
       }),
@@ -83,7 +86,7 @@ export class OutboxRelay {
     // Whatever the last requests committed is still moved, unless the stream is unreachable (then the next start does).
     for (let round = 0; round < 20; round += 1) {
       const moved = await this.relayOnce().catch(() => 0);
-      if (moved < this.batchSize) break;
+      if (moved < this.batchSize && !this.replayRequested) break;
     }
     await this.listener?.end().catch(() => undefined);
     this.listener = null;
@@ -95,7 +98,11 @@ export class OutboxRelay {
   async relayOnce(): Promise<number> {
     if (this.replayRequested) {
       this.replayRequested = false;
-      await this.replay();
+      // A replay that failed is still owed; a loss heard while it ran asks for another.
+      await this.replay().catch((error: unknown) => {
+        this.replayRequested = true;
+        throw error;
+      });
     }
     const { database, stream, holder } = this.options;
     const moved = await database.run(async (manager): Promise<DomainEvent[]> => {
@@ -112,7 +119,8 @@ export class OutboxRelay {
          ORDER BY position LIMIT $4`,
         [LEASE, holder, this.leaseMs, this.batchSize],
       );
-      if (rows.length === 0) return [];
+      // A loss heard since the replay above: this batch may be newer than what was lost, so the replay goes first.
+      if (rows.length === 0 || this.replayRequested) return [];
       const events = rows.map(eventFromRow);
       // Inside the transaction: if the append fails, nothing is marked and the batch is moved again later.
       await stream.append(events);
@@ -132,12 +140,15 @@ export class OutboxRelay {
 
   /** Marks recently published events unpublished again, so they reach a stream that lost them. Consumers are idempotent. */
   private async replay(): Promise<void> {
-    const rows = await this.options.database.query<unknown[]>(
-      `UPDATE event_store SET published_at = NULL WHERE published_at > now() - $1 * interval '1 millisecond' RETURNING 1`,
-      [this.replayWindowMs],
+    const replayed = await this.options.database.run((manager) =>
+      returningRows<{ position: string }>(
+        manager,
+        `UPDATE event_store SET published_at = NULL WHERE published_at > now() - $1 * interval '1 millisecond' RETURNING position`,
+        [this.replayWindowMs],
+      ),
     );
     this.stats.replays += 1;
-    this.options.logger.warn('event stream lost its data; publishing recent events again', { events: rows.length, windowMs: this.replayWindowMs });
+    this.options.logger.warn('event stream lost its data; publishing recent events again', { events: replayed.length, windowMs: this.replayWindowMs });
   }
 
   private ring(): void {
@@ -149,11 +160,14 @@ export class OutboxRelay {
     let backoff = 100;
     while (!this.stopped) {
       this.rang = false;
+      const lossesBefore = this.lossesHeard;
       let moved = 0;
       try {
         moved = await this.relayOnce();
         backoff = 100;
       } catch (error) {
+        // The stream refused the batch because it lost data meanwhile: replay at once, then move the batch again.
+        if (this.lossesHeard !== lossesBefore) continue;
         this.stats.failures += 1;
         this.options.logger.warn('outbox relay could not move events; retrying', { error, retryInMs: backoff });
         await this.sleep(backoff);

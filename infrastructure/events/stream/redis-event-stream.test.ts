@@ -21,7 +21,7 @@ describeWithRedis('RedisEventStream', () => {
   const usedKeys: string[] = [];
 
   function connection(url = redisUrl, options: RedisOptions = {}): Redis {
-    const redis = new Redis(url, { maxRetriesPerRequest: 1, ...options });
+    const redis = new Redis(url, { maxRetriesPerRequest: 0, ...options });
     openConnections.push(redis);
     return redis;
   }
@@ -39,6 +39,16 @@ describeWithRedis('RedisEventStream', () => {
     return key;
   }
 
+  /** A new key's first marker check reports a first start (a data loss) and refuses appends that waited for it. */
+  function firstStarted(stream: RedisEventStream): Promise<RedisEventStream> {
+    return new Promise((resolve) => {
+      const off = stream.onDataLoss(() => {
+        off();
+        resolve(stream);
+      });
+    });
+  }
+
   afterEach(async () => {
     const keys = usedKeys.splice(0).flatMap((key) => [key, `${key}:dead`, `${key}:marker`]);
     const connections = openConnections.splice(0);
@@ -54,7 +64,7 @@ describeWithRedis('RedisEventStream', () => {
   describeEventStreamContract('EventStream contract', async () => {
     const key = uniqueKey();
     const redis = await connected();
-    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key });
+    const stream = await firstStarted(new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key }));
     return {
       stream,
       appendRaw: async (payload) => void (await redis.xadd(key, '*', 'event', payload)),
@@ -84,7 +94,7 @@ describeWithRedis('RedisEventStream', () => {
   it('stores each event in field event, with type and tenant for people reading the stream', async () => {
     const key = uniqueKey();
     const redis = await connected();
-    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key });
+    const stream = await firstStarted(new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key }));
     const tenantId = randomUUID();
     const scoped = event('tenancy.organization.renamed', tenantId);
     const platform = event('identity.signing-key.rotated');
@@ -102,7 +112,7 @@ describeWithRedis('RedisEventStream', () => {
   it('trims the stream to about maxLength entries', async () => {
     const key = uniqueKey();
     const redis = await connected();
-    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key, maxLength: 10 });
+    const stream = await firstStarted(new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key, maxLength: 10 }));
 
     await stream.append(Array.from({ length: 300 }, () => event()));
 
@@ -114,7 +124,7 @@ describeWithRedis('RedisEventStream', () => {
   it('hands entries read by a consumer that crashed without acknowledging to another consumer after claimIdleMs', async () => {
     const key = uniqueKey();
     const redis = await connected();
-    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key });
+    const stream = await firstStarted(new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key }));
     const appended = [event(), event()];
     await stream.append(appended);
     await redis.xgroup('CREATE', key, 'audit', '0');
@@ -133,7 +143,7 @@ describeWithRedis('RedisEventStream', () => {
   it('dead-letters an entry that consumers kept dying on once it was delivered maxDeliveries times', async () => {
     const key = uniqueKey();
     const redis = await connected();
-    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key });
+    const stream = await firstStarted(new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key }));
     const poison = event();
     await stream.append([poison]);
     await redis.xgroup('CREATE', key, 'audit', '0');
@@ -158,7 +168,7 @@ describeWithRedis('RedisEventStream', () => {
   it('dead-letters an entry without an event field', async () => {
     const key = uniqueKey();
     const redis = await connected();
-    const stream = new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key });
+    const stream = await firstStarted(new RedisEventStream({ connection: redis, createBlockingConnection: () => connection(), key }));
     await redis.xadd(key, '*', 'something', 'else');
 
     await stream.consume({ group: 'audit', consumer: 'only', handle: async () => undefined, blockMs: 20 });
@@ -177,6 +187,14 @@ describeWithRedis('RedisEventStream', () => {
 
     await expect(stream.append([event()])).rejects.toThrow(/cannot append 1 event\(s\): Redis is not connected \(status wait\)/);
     await stream.close();
+  });
+
+  it('refuses a connection that would resend an append cut off by a disconnect', () => {
+    const resending = connection(redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
+
+    expect(() => new RedisEventStream({ connection: resending, createBlockingConnection: () => connection(), key: uniqueKey() })).toThrow(
+      'RedisEventStream: the connection must be created with maxRetriesPerRequest: 0',
+    );
   });
 
   it('reports a first start as a data loss, to a listener that subscribes late, and only once per key', async () => {
@@ -198,7 +216,7 @@ describeWithRedis('RedisEventStream', () => {
   itWithRedisServer('carries on across a Redis restart that lost everything, and tells every instance about the loss', async () => {
     const port = await freePort();
     const url = `redis://127.0.0.1:${port}`;
-    const reconnectFast: RedisOptions = { retryStrategy: () => 50, maxRetriesPerRequest: 1 };
+    const reconnectFast: RedisOptions = { retryStrategy: () => 50, maxRetriesPerRequest: 0 };
     let server = await startRedisServer(port);
     const serverConnections: Redis[] = [];
     const onServer = (options: RedisOptions): Redis => {
@@ -246,6 +264,84 @@ describeWithRedis('RedisEventStream', () => {
       await stopRedisServer(server);
     }
   }, 15_000);
+
+  describe('when Redis comes back empty', () => {
+    let port: number;
+    let server: ChildProcess;
+    const serverConnections: Redis[] = [];
+    const key = 'lattice:stream:events';
+
+    /** Reconnects every 50 ms; fails what a disconnect cut off (as the event-stream module connects). */
+    function onServer(options: RedisOptions = {}): Redis {
+      const redis = new Redis(`redis://127.0.0.1:${port}`, { retryStrategy: () => 50, maxRetriesPerRequest: 0, ...options });
+      redis.on('error', () => undefined);
+      serverConnections.push(redis);
+      return redis;
+    }
+
+    async function restartEmpty(): Promise<void> {
+      await stopRedisServer(server);
+      server = await startRedisServer(port);
+    }
+
+    beforeEach(async () => {
+      port = await freePort();
+      server = await startRedisServer(port);
+    });
+
+    afterEach(async () => {
+      await Promise.all(serverConnections.splice(0).map((redis) => (redis.status === 'ready' ? redis.quit() : Promise.resolve(redis.disconnect()))));
+      await stopRedisServer(server);
+    });
+
+    async function streamOnServer(): Promise<{ stream: RedisEventStream; main: Redis; losses: () => number }> {
+      const main = onServer();
+      await waitFor(() => main.status === 'ready');
+      const stream = new RedisEventStream({ connection: main, createBlockingConnection: () => onServer(), key });
+      let losses = 0;
+      stream.onDataLoss(() => (losses += 1));
+      await waitFor(() => losses === 1); // a first start
+      return { stream, main, losses: () => losses };
+    }
+
+    itWithRedisServer('refuses an append that waited for the loss check, so nothing reaches the stream before the loss is told', async () => {
+      const { stream, main, losses } = await streamOnServer();
+      let duringCheck: Promise<void> | undefined;
+      let lossesWhenAppended = -1;
+      // Runs right after the stream's own 'ready' listener started its marker check, before the check's reply.
+      main.once('ready', () => {
+        duringCheck = stream.append([event()]);
+        duringCheck.then(() => (lossesWhenAppended = losses()), () => undefined);
+      });
+
+      await restartEmpty();
+      await waitFor(() => duringCheck !== undefined);
+
+      await expect(duringCheck).rejects.toThrow('EventStream: Redis lost its data while 1 event(s) waited to be appended; nothing was appended');
+      expect(lossesWhenAppended).toBe(-1);
+      expect([losses(), await main.xlen(key)]).toEqual([2, 0]);
+      await stream.append([event()]);
+      expect(await main.xlen(key)).toBe(1);
+      await stream.close();
+    }, 15_000);
+
+    itWithRedisServer('fails an append cut off by a crash instead of resending it to the restarted, empty Redis', async () => {
+      const { stream, main, losses } = await streamOnServer();
+      const admin = onServer();
+      await admin.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+      const cutOff = stream.append([event()]);
+      cutOff.catch(() => undefined);
+      await settleFor(100); // the XADD is sent and held by the paused server
+
+      await restartEmpty();
+
+      await expect(cutOff).rejects.toThrow();
+      await waitFor(() => losses() === 2);
+      await settleFor(200);
+      expect(await main.xlen(key)).toBe(0);
+      await stream.close();
+    }, 15_000);
+  });
 });
 
 async function freePort(): Promise<number> {

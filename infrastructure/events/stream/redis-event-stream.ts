@@ -8,7 +8,10 @@ import { DEFAULT_DEAD_LETTER_LIMIT, type DeadLetter, type EventStream, type Stre
 import { createGroup, RedisEntrySource } from './redis-entry-source';
 
 export interface RedisEventStreamOptions {
-  /** For XADD, XACK, XAUTOCLAIM and the marker. Owned by the caller: close() leaves it open. */
+  /**
+   * For XADD, XACK, XAUTOCLAIM and the marker. Owned by the caller: close() leaves it open. Created with
+   * maxRetriesPerRequest: 0, so an append cut off by a disconnect fails instead of arriving late.
+   */
   connection: Redis;
   /** Called once per consumer for its XREADGROUP BLOCK; the consumer owns it and disconnects it when stopped. */
   createBlockingConnection: () => Redis;
@@ -39,7 +42,20 @@ export class RedisEventStream implements EventStream {
   private unheardLoss = false;
   /** The marker value this instance last saw; a different one means another process found the marker gone. */
   private markerSeen: string | null = null;
-  private readonly onReady = (): void => void this.checkMarker();
+  /**
+   * The marker check of the current connection; null from a disconnect until the next 'ready' has started one.
+   * Nothing is appended to a (re)connected Redis before its check has told the loss listeners, so the relay replays
+   * what a restart lost before anything newer reaches the stream, and the stream keeps each aggregate's order.
+   */
+  private markerCheck: Promise<void> | null = null;
+  /** Data losses this instance has found; an append that waited through one is refused. */
+  private lossesFound = 0;
+  private readonly onReady = (): void => {
+    this.markerCheck = this.checkMarker();
+  };
+  private readonly onClose = (): void => {
+    this.markerCheck = null;
+  };
   private closing: Promise<void> | null = null;
 
   constructor(options: RedisEventStreamOptions) {
@@ -54,7 +70,15 @@ export class RedisEventStream implements EventStream {
     if (!Number.isSafeInteger(this.maxLength) || this.maxLength < 1) {
       throw new TypeError(`RedisEventStream: maxLength must be a positive integer (got ${String(options.maxLength)})`);
     }
+    if (this.connection.options.maxRetriesPerRequest !== 0) {
+      // Otherwise ioredis keeps an append that was in flight at a disconnect and either resends it on reconnect,
+      // before the marker check (to a Redis that lost its data it would overtake the replay of what was lost), or,
+      // with autoResendUnfulfilledCommands off, never settles it. With 0 it fails at the disconnect and the relay
+      // sends it again after any replay.
+      throw new TypeError('RedisEventStream: the connection must be created with maxRetriesPerRequest: 0');
+    }
     this.connection.on('ready', this.onReady);
+    this.connection.on('close', this.onClose);
     if (this.connection.status === 'ready') this.onReady();
   }
 
@@ -63,10 +87,15 @@ export class RedisEventStream implements EventStream {
     // Every envelope is checked before anything is sent, so a bad one appends nothing.
     const payloads = events.map((event) => serializeDomainEvent(event));
     if (payloads.length === 0) return;
-    if (this.connection.status !== 'ready') {
-      // Queued commands would wait for a reconnect the caller cannot see; the relay retries instead.
-      throw new Error(`EventStream: cannot append ${payloads.length} event(s): Redis is not connected (status ${this.connection.status})`);
+    const check = this.markerCheck;
+    if (this.connection.status !== 'ready' || check === null) throw this.notConnected(payloads.length);
+    const lossesBefore = this.lossesFound;
+    await check;
+    if (this.lossesFound !== lossesBefore) {
+      // These events may be newer than ones the restart lost: appended now, they would overtake the replay.
+      throw new Error(`EventStream: Redis lost its data while ${payloads.length} event(s) waited to be appended; nothing was appended`);
     }
+    if (this.connection.status !== 'ready' || this.markerCheck !== check) throw this.notConnected(payloads.length);
     const pipeline = this.connection.pipeline();
     events.forEach((event, index) => {
       pipeline.xadd(this.key, 'MAXLEN', '~', this.maxLength, '*', 'event', payloads[index] ?? '', 'type', event.type, 'tenant', event.tenantId ?? 'platform');
@@ -131,9 +160,15 @@ export class RedisEventStream implements EventStream {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.connection.removeListener('ready', this.onReady);
+      this.connection.removeListener('close', this.onClose);
       await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
     })();
     return this.closing;
+  }
+
+  /** Queued commands would wait for a reconnect the caller cannot see; the relay retries instead. */
+  private notConnected(count: number): Error {
+    return new Error(`EventStream: cannot append ${count} event(s): Redis is not connected (status ${this.connection.status})`);
   }
 
   private assertOpen(attempt: string): void {
@@ -163,6 +198,7 @@ export class RedisEventStream implements EventStream {
     const lost = created || (this.markerSeen !== null && current !== this.markerSeen);
     this.markerSeen = current;
     if (!lost) return;
+    this.lossesFound += 1;
     this.logger?.warn('event stream found empty: Redis lost its data or this is a first start', { key: this.key });
     if (this.lossListeners.size === 0) {
       this.unheardLoss = true;
