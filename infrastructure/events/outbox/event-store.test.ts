@@ -259,25 +259,41 @@ describe.each(BACKENDS)('event store and outbox relay on $name', (backend) => {
         await bus.close();
       }, 20_000);
 
-      it('publishes recent events again when the stream reports it lost its data', async () => {
-        const store = new EventStore('identity', new OutboxSignal());
+      /**
+       * An in-process stream that records what it was given and lets the test make it report a data loss: at once
+       * (lose) or, as RedisEventStream does when it finds Redis empty while an append waits, by refusing the next
+       * append after telling the loss (refuseNextAppend).
+       */
+      function losingStream(): { stream: EventStream; appended: DomainEvent[]; lose: () => void; refuseNextAppend: () => void } {
         const inner = new InProcessEventStream();
-        const bus = new InProcessEventBus();
         const appended: DomainEvent[] = [];
-        let lose: () => void = () => undefined;
+        let tell: () => void = () => undefined;
+        let refuseNext = false;
         const stream: EventStream = {
           append: async (events) => {
+            if (refuseNext) {
+              refuseNext = false;
+              tell();
+              throw new Error(`EventStream: Redis lost its data while ${events.length} event(s) waited to be appended; nothing was appended`);
+            }
             appended.push(...events);
             await inner.append(events);
           },
           consume: (options) => inner.consume(options),
           deadLetters: (limit) => inner.deadLetters(limit),
           onDataLoss: (listener) => {
-            lose = listener;
+            tell = listener;
             return () => undefined;
           },
           close: () => inner.close(),
         };
+        return { stream, appended, lose: () => tell(), refuseNextAppend: () => (refuseNext = true) };
+      }
+
+      it('publishes recent events again when the stream reports it lost its data', async () => {
+        const store = new EventStore('identity', new OutboxSignal());
+        const bus = new InProcessEventBus();
+        const { stream, appended, lose } = losingStream();
         const relay = new OutboxRelay({ database: database.asPlatform('relay test'), stream, bus, signal: new OutboxSignal(), holder: `relay-${randomUUID()}`, logger, pollMs: 20 });
         const id = randomUUID();
         await store.append(db, [pending(id)]);
@@ -293,37 +309,15 @@ describe.each(BACKENDS)('event store and outbox relay on $name', (backend) => {
 
       it('replays what the stream lost before the batch the stream refused because of that loss', async () => {
         const store = new EventStore('identity', new OutboxSignal());
-        const inner = new InProcessEventStream();
         const bus = new InProcessEventBus();
-        const appended: DomainEvent[] = [];
-        let lose: () => void = () => undefined;
-        let refuseNext = false;
-        const stream: EventStream = {
-          // As RedisEventStream does when it finds Redis empty while an append waits: tell the loss, append nothing.
-          append: async (events) => {
-            if (refuseNext) {
-              refuseNext = false;
-              lose();
-              throw new Error('EventStream: Redis lost its data while 1 event(s) waited to be appended; nothing was appended');
-            }
-            appended.push(...events);
-            await inner.append(events);
-          },
-          consume: (options) => inner.consume(options),
-          deadLetters: (limit) => inner.deadLetters(limit),
-          onDataLoss: (listener) => {
-            lose = listener;
-            return () => undefined;
-          },
-          close: () => inner.close(),
-        };
+        const { stream, appended, refuseNextAppend } = losingStream();
         const relay = new OutboxRelay({ database: database.asPlatform('relay test'), stream, bus, signal: new OutboxSignal(), holder: `relay-${randomUUID()}`, logger, pollMs: 20 });
         const id = randomUUID();
         await store.append(db, [pending(id)]);
         await relay.start();
         const versions = () => appended.filter((e) => e.aggregateId === id).map((e) => e.aggregateVersion);
         await waitUntil(() => versions().length === 1);
-        refuseNext = true;
+        refuseNextAppend();
         await store.append(db, [pending(id)]);
         await waitUntil(() => versions().includes(2));
         await relay.stop();
