@@ -39,7 +39,48 @@ export interface LatticeConfig {
   /** identity's brute-force protection: failed sign-ins per account (then locked) and per client address, per window. */
   signInThrottle: { accountThreshold: number; ipLimit: number; windowSeconds: number };
   drainTimeoutMs: number;
+  /**
+   * Whether the GraphQL endpoints (gateway and every subgraph) answer introspection and "Did you mean …"
+   * suggestions: off with NODE_ENV=production, on otherwise; LATTICE_INTROSPECTION overrides.
+   */
+  introspection: boolean;
+  /** The gateway's tunables, each with its default in GATEWAY_DEFAULTS. */
+  gateway: GatewaySettings;
 }
+
+export interface GatewaySettings {
+  /** LATTICE_SUPERGRAPH_PATH (or `--supergraph`): a file watched for new versions; unset, the committed schema/supergraph.graphql. */
+  supergraphPath: string | undefined;
+  /** Set by `--supergraph`: serve that file's subgraphs at the URLs it names, with only the features configured for them. */
+  foreignSupergraph: boolean;
+  /** How often the watched supergraph file is checked for a change (a watch event also triggers a check at once). */
+  supergraphPollMs: number;
+  /** JWT verification against any JWKS (LATTICE_JWKS_URL); issuer and audience are checked when given. */
+  jwt: { jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
+  /** How long the gateway waits for identity's or tenancy's answers it needs before serving a request. */
+  timeouts: { tenantStatusMs: number; apiKeyVerifyMs: number; jwksFetchMs: number; readinessCheckMs: number };
+  /** JWKS: an unknown `kid` refetches at most once per cooldown; fetched keys are kept for `cacheMaxAgeMs`. */
+  jwks: { refetchCooldownMs: number; cacheMaxAgeMs: number; publicMaxAgeSeconds: number };
+  /** Entries each in-memory cache holds at most (least recently used go first). */
+  caches: { tenantStatuses: number; apiKeys: number; verifiedTokens: number; revocations: number };
+  /** How long a verdict about an API key is trusted without a word from identity. */
+  apiKeyCacheTtlMs: number;
+  /** API key uses are reported to identity in batches, this often. */
+  apiKeyUseFlushMs: number;
+  /** The largest request body accepted. */
+  maxBodyBytes: number;
+}
+
+/** Every gateway tunable's default, in one place (README, "Gateway tunables"). */
+export const GATEWAY_DEFAULTS: Omit<GatewaySettings, 'supergraphPath' | 'foreignSupergraph' | 'jwt'> = {
+  supergraphPollMs: 1_000,
+  timeouts: { tenantStatusMs: 3_000, apiKeyVerifyMs: 3_000, jwksFetchMs: 5_000, readinessCheckMs: 2_000 },
+  jwks: { refetchCooldownMs: 30_000, cacheMaxAgeMs: 10 * 60_000, publicMaxAgeSeconds: 60 },
+  caches: { tenantStatuses: 10_000, apiKeys: 10_000, verifiedTokens: 10_000, revocations: 100_000 },
+  apiKeyCacheTtlMs: 60_000,
+  apiKeyUseFlushMs: 5_000,
+  maxBodyBytes: 1024 * 1024,
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -130,6 +171,13 @@ const envSchema = z.object({
     .default(900),
   LATTICE_SIGN_IN_IP_LIMIT: z.coerce.number({ error: 'must be a number of attempts' }).int().min(1, 'must be 1 to 100000').max(100_000, 'must be 1 to 100000').default(50),
   LATTICE_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
+  NODE_ENV: optionalString,
+  LATTICE_INTROSPECTION: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+  LATTICE_SUPERGRAPH_PATH: optionalString,
+  LATTICE_SUPERGRAPH_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50, 'must be 50 to 60000 ms').max(60_000, 'must be 50 to 60000 ms').optional(),
+  LATTICE_JWKS_URL: httpUrl,
+  LATTICE_JWT_ISSUER: optionalString,
+  LATTICE_JWT_AUDIENCE: optionalString,
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -146,7 +194,7 @@ const REQUIRED: Record<ServiceRole, readonly (keyof Env)[]> = {
 };
 
 /** Parses the environment once. Every invalid or missing variable is reported in a single ConfigError. */
-export function parseConfig(env: Readonly<Record<string, string | undefined>>, role: ServiceRole): LatticeConfig {
+export function parseConfig(env: Readonly<Record<string, string | undefined>>, role: ServiceRole, options: ServiceOptions = {}): LatticeConfig {
   const result = envSchema.safeParse(env);
   const problems: string[] = [];
   if (!result.success) {
@@ -159,7 +207,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
       problems.push(`${name}: ${issue.message} (got ${got})`);
     }
   }
-  for (const name of REQUIRED[role]) {
+  // A gateway in front of someone else's subgraphs needs nothing but the file (README, "Lattice's gateway in front of your own subgraphs").
+  const required = role === 'gateway' && options.supergraphPath !== undefined ? [] : REQUIRED[role];
+  for (const name of required) {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') problems.push(`${name}: required when starting the ${role} service`);
   }
@@ -198,10 +248,23 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
     signingKeys: { rotationDays: e.LATTICE_SIGNING_KEY_ROTATION_DAYS, leadSeconds: e.LATTICE_SIGNING_KEY_LEAD_SECONDS },
     signInThrottle: { accountThreshold: e.LATTICE_LOCKOUT_THRESHOLD, ipLimit: e.LATTICE_SIGN_IN_IP_LIMIT, windowSeconds: e.LATTICE_LOCKOUT_WINDOW_SECONDS },
     drainTimeoutMs: e.LATTICE_DRAIN_TIMEOUT_MS,
+    introspection: e.LATTICE_INTROSPECTION === undefined ? e.NODE_ENV !== 'production' : e.LATTICE_INTROSPECTION === 'true',
+    gateway: {
+      ...GATEWAY_DEFAULTS,
+      supergraphPath: options.supergraphPath ?? e.LATTICE_SUPERGRAPH_PATH,
+      foreignSupergraph: options.supergraphPath !== undefined,
+      supergraphPollMs: e.LATTICE_SUPERGRAPH_POLL_MS ?? GATEWAY_DEFAULTS.supergraphPollMs,
+      jwt: { jwksUrl: e.LATTICE_JWKS_URL, issuer: e.LATTICE_JWT_ISSUER, audience: e.LATTICE_JWT_AUDIENCE },
+    },
   };
 }
 
+/** What a command line adds to the environment: `start:gateway -- --supergraph FILE`. */
+export interface ServiceOptions {
+  supergraphPath?: string;
+}
+
 /** The one place that reads process.env. */
-export function loadConfig(role: ServiceRole): LatticeConfig {
-  return parseConfig(process.env, role);
+export function loadConfig(role: ServiceRole, options: ServiceOptions = {}): LatticeConfig {
+  return parseConfig(process.env, role, options);
 }
