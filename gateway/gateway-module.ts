@@ -1,37 +1,29 @@
-import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
 import type { LatticeConfig, SubgraphName } from '../infrastructure/config/config';
 import { SUBGRAPH_NAMES } from '../infrastructure/config/config';
-import { formatErrorForClient } from '../infrastructure/errors/format-error';
-import { graphqlRoute } from '../infrastructure/http/graphql-route';
-import { startHttpServer, type RunningHttpServer } from '../infrastructure/http/http-server';
-import { healthRoutes, routeChain } from '../infrastructure/http/routes';
-import { PERMISSIONS } from '../infrastructure/authorization/permissions';
 import type { EventBus } from '../infrastructure/events';
-import { SystemSubgraphClient } from '../infrastructure/graphql/system-subgraph-client';
-import { defineModule, type InfrastructureModule } from '../infrastructure/lifecycle';
-import { CONFIG, EVENT_BUS, LOG_SINK, moduleLogger } from '../infrastructure/modules/core-modules';
-import { subgraphModuleName, type RunningSubgraph } from '../infrastructure/modules/subgraph-module';
-import { SIGNING_KEY_ROTATED } from '../infrastructure/authorization/signing-keys';
-import { ACCESS_REVOCATION_EVENTS, ACCESS_TOKEN_MAX_TTL_SECONDS, AccessRevocations } from './auth/access-revocations';
-import { AccessTokenVerifier } from './auth/access-token-verifier';
-import { startApiKeyAuthentication } from './auth/api-key-authentication';
-import { BearerCredentialVerifier } from './auth/api-key-bearer-verifier';
-import { gatewayContextOf } from './auth/gateway-context';
-import { SignedContextDataSource, type GatewayContext } from './federation/signed-context-data-source';
-import { readSupergraph } from './federation/supergraph';
-import { withoutSecurityFeatures } from './federation/security-features';
-import { fieldAuthorizationPlugin } from './authorization/field-authorization-plugin';
-import { recordGatewayDenials } from './authorization/access-denied-events';
-import { EVENT_STREAM } from '../infrastructure/modules/event-stream-module';
 import type { EventStream } from '../infrastructure/events/stream/event-stream';
-import { FieldRequirements } from './authorization/field-requirements';
-import { gatewayReadiness } from './health/readiness';
-import { JWKS_PATH } from '../infrastructure/authorization/access-token';
-import { jwksRoute } from './server/jwks-route';
-import { fetchTenantStatusFrom } from './tenancy/fetch-tenant-status';
-import { tenantStatusChangePlugin } from './tenancy/status-change-plugin';
-import { TENANT_STATUS_EVENTS, TenantStatusCache } from './tenancy/tenant-status-cache';
+import { defineModule, type InfrastructureModule, type ModuleContext } from '../infrastructure/lifecycle';
+import type { Logger } from '../infrastructure/logging/logger';
+import { CONFIG, EVENT_BUS, LOG_SINK, moduleLogger } from '../infrastructure/modules/core-modules';
+import { EVENT_STREAM } from '../infrastructure/modules/event-stream-module';
+import { subgraphModuleName, type RunningSubgraph } from '../infrastructure/modules/subgraph-module';
+import { useApiKeys } from './api-keys/use-api-keys';
+import { useAccessTokens } from './auth/access-token-verifier';
+import { useAuthentication } from './auth/authenticate-request';
+import { BearerCredentialVerifier, type BearerScheme } from './auth/bearer-credential-verifier';
+import { jwtScheme } from './auth/jwt-verifier';
+import { recordGatewayDenials } from './authorization/access-denied-events';
+import { useFieldAuthorization } from './authorization/field-authorization';
+import type { GatewayFeature } from './core/feature';
+import { startGatewayServer } from './core/gateway-server';
+import { useSignedContext } from './federation/signed-context';
+import { useHealth } from './health/readiness';
+import { useJwks } from './jwks/jwks-route';
+import { useRequestId } from './request-id/request-context';
+import { useRevocations } from './revocations/use-revocations';
+import { committedSupergraph, watchedSupergraphFile } from './supergraph/supergraph-source';
+import type { SupergraphGraph, SupergraphVersion } from './supergraph/supergraph-version';
+import { useTenantStatus } from './tenancy/use-tenant-status';
 
 export const GATEWAY_MODULE = 'gateway';
 
@@ -40,10 +32,12 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+const isLatticeGraph = (name: string): name is SubgraphName => (SUBGRAPH_NAMES as readonly string[]).includes(name);
+
 /**
- * The public entry point: authenticates every request, signs the context subgraphs trust, and plans queries
- * over the committed supergraph. Embedded, it finds the subgraphs through their modules; distributed, by URL.
- * It refuses users of suspended tenants, learning of suspensions from tenancy's events on the bus.
+ * The public entry point, as a list of features over a live supergraph (gateway/core). Embedded, it finds Lattice's
+ * subgraphs through their modules; distributed, at IDENTITY_URL, TENANCY_URL and AUDIT_URL; any other subgraph at
+ * the URL its supergraph names. Lattice's own features switch on only for the Lattice subgraphs the supergraph has.
  */
 export function gatewayModule(options: { embeddedSubgraphs: boolean }): InfrastructureModule<RunningGateway> {
   const subgraphDeps = options.embeddedSubgraphs ? SUBGRAPH_NAMES.map(subgraphModuleName) : [];
@@ -54,119 +48,84 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
       start: async (ctx) => {
         const config = ctx.get<LatticeConfig>(CONFIG);
         const logger = moduleLogger(ctx, { component: 'gateway' });
-        const secret = config.contextSecret;
-        if (!secret) throw new Error('LATTICE_CONTEXT_SECRET is not set');
-        const baseUrls = (): Record<SubgraphName, string> =>
-          Object.fromEntries(
-            SUBGRAPH_NAMES.map((name) => [
-              name,
-              options.embeddedSubgraphs ? ctx.get<RunningSubgraph>(subgraphModuleName(name)).url : new URL(config.subgraphs[name].url!).origin,
-            ]),
-          ) as Record<SubgraphName, string>;
-        const graphqlUrl = (name: SubgraphName) =>
-          options.embeddedSubgraphs ? `${baseUrls()[name]}/graphql` : config.subgraphs[name].url!;
-
-        // API keys (`Bearer lat_…`) are checked with identity over a signed internal route; see docs/architecture.md, API keys.
-        const apiKeys = await startApiKeyAuthentication<GatewayContext>({ identityBaseUrl: () => baseUrls().identity, contextSecret: secret, bus: ctx.get<EventBus>(EVENT_BUS), logger });
-        const accessTokens = new AccessTokenVerifier(new URL(JWKS_PATH, baseUrls().identity));
-        const verifier = new BearerCredentialVerifier(apiKeys.authenticator, accessTokens);
-        // Remembered for the longest access-token lifetime identity can be configured with (LATTICE_ACCESS_TOKEN_TTL).
-        const revocations = new AccessRevocations(ACCESS_TOKEN_MAX_TTL_SECONDS * 1000);
-        const tenants = new TenantStatusCache(
-          fetchTenantStatusFrom(
-            new SystemSubgraphClient({
-              service: 'tenancy',
-              graphqlUrl: () => graphqlUrl('tenancy'),
-              contextSecret: secret,
-              caller: 'gateway',
-              permissions: [PERMISSIONS.platformAdmin, PERMISSIONS.tenantsRead],
-              // Callers wait on this; a slow tenancy fails the request closed rather than holding it.
-              timeoutMs: 3_000,
-            }),
-          ),
-        );
-        // Read once per supergraph load: a request only looks fields up (see docs/architecture.md, field authorization).
-        const supergraphSdl = await readSupergraph();
-        const fieldRequirements = FieldRequirements.fromSupergraph(supergraphSdl);
-        let supergraphLoaded = false;
-        const gateway = new ApolloGateway({
-          // The planner gets the supergraph without the security directives it cannot load; Lattice enforces them (gateway/authorization).
-          supergraphSdl: withoutSecurityFeatures(supergraphSdl),
-          buildService: ({ name }) => new SignedContextDataSource(name, graphqlUrl(name as SubgraphName), secret),
+        const settings = config.gateway;
+        const latticeUrl = (name: SubgraphName): string | undefined =>
+          options.embeddedSubgraphs ? `${ctx.get<RunningSubgraph>(subgraphModuleName(name)).url}/graphql` : config.subgraphs[name].url;
+        const subgraphUrl = (graph: SupergraphGraph) => (isLatticeGraph(graph.name) ? (latticeUrl(graph.name) ?? graph.url) : graph.url);
+        const source = settings.supergraphPath
+          ? watchedSupergraphFile(settings.supergraphPath, { pollMs: settings.supergraphPollMs, logger })
+          : committedSupergraph();
+        const server = await startGatewayServer({
+          config,
+          logger,
+          source,
+          subgraphUrl,
+          features: (first) => gatewayFeatures(ctx, config, logger, first, subgraphUrl),
         });
-        gateway.onSchemaLoadOrUpdate(() => {
-          supergraphLoaded = true;
+        logger.info('Lattice gateway ready', {
+          url: `${server.url}/graphql`,
+          features: server.features,
+          supergraph: { id: server.current().id, source: source.description },
         });
-        const server = new ApolloServer<GatewayContext>({
-          gateway,
-          introspection: true,
-          includeStacktraceInErrorResponses: false,
-          // The lifecycle kernel owns signals and shutdown order.
-          stopOnTerminationSignals: false,
-          formatError: (formatted) => formatErrorForClient(formatted, undefined, (error) => logger.error('unexpected error', { error })),
-          plugins: [
-            fieldAuthorizationPlugin(fieldRequirements, logger, recordGatewayDenials(ctx.get<EventStream>(EVENT_STREAM), logger)),
-            tenantStatusChangePlugin(tenants),
-            apiKeys.plugin,
-            {
-              // Every error carries the request id, so a user's report can be matched to the logs.
-              async requestDidStart({ contextValue }) {
-                return {
-                  async willSendResponse({ response }) {
-                    response.http.headers.set('x-request-id', contextValue.request.requestId);
-                    if (response.body.kind !== 'single') return;
-                    for (const error of response.body.singleResult.errors ?? []) {
-                      (error.extensions as Record<string, unknown>).requestId = contextValue.request.requestId;
-                    }
-                  },
-                };
-              },
-            },
-          ],
-        });
-        await server.start();
-
-        const graphql = graphqlRoute<GatewayContext>('/graphql', server, (req) => gatewayContextOf(req, verifier, tenants, revocations));
-
-        // Live before the first request is served: every replica hears every suspension (see docs/architecture.md).
-        const bus = ctx.get<EventBus>(EVENT_BUS);
-        const subscriptions = [
-          await bus.subscribe(TENANT_STATUS_EVENTS, (event) => tenants.apply(event)),
-          // A new signing key is in identity's JWKS before it signs: fetch it now rather than on its first token.
-          await bus.subscribe(SIGNING_KEY_ROTATED, () => accessTokens.reload()),
-          // Sign-outs, suspensions and deletions end access on every gateway before the tokens expire.
-          await bus.subscribe(ACCESS_REVOCATION_EVENTS, (event) => revocations.apply(event)),
-        ];
-        const unsubscribe = async () => {
-          for (const stop of subscriptions) await stop();
-        };
-        let http: RunningHttpServer;
-        try {
-          http = await startHttpServer({
-            name: 'gateway',
-            host: config.host,
-            port: config.port,
-            drainTimeoutMs: config.drainTimeoutMs,
-            logger,
-            handler: routeChain(healthRoutes(gatewayReadiness(() => supergraphLoaded, baseUrls)), jwksRoute(() => baseUrls().identity), graphql),
-          });
-        } catch (error) {
-          await unsubscribe();
-          await apiKeys.stop();
-          throw error;
-        }
-        logger.info('Lattice gateway ready', { url: `${http.url}/graphql` });
-        return {
-          url: http.url,
-          async stop() {
-            await http.stop();
-            await apiKeys.stop();
-            await unsubscribe();
-            await server.stop();
-          },
-        };
+        return { url: server.url, stop: () => server.stop() };
       },
       stop: (running) => running.stop(),
     },
   });
+}
+
+/**
+ * The gateway's feature list, in the order their hooks run. Lattice's features need the subgraph they talk to and
+ * the context secret its subgraphs verify; with `--supergraph` and no secret, only the generic ones are on.
+ */
+async function gatewayFeatures(
+  ctx: ModuleContext,
+  config: LatticeConfig,
+  logger: Logger,
+  first: SupergraphVersion,
+  subgraphUrl: (graph: SupergraphGraph) => string,
+): Promise<GatewayFeature[]> {
+  const settings = config.gateway;
+  const secret = config.contextSecret;
+  const bus = ctx.get<EventBus>(EVENT_BUS);
+  if (!settings.foreignSupergraph && !secret) throw new Error('LATTICE_CONTEXT_SECRET is not set');
+  const latticeGraphs = secret === undefined ? [] : first.graphs.filter((graph) => isLatticeGraph(graph.name));
+  if (settings.foreignSupergraph && !secret && first.graphs.some((g) => isLatticeGraph(g.name))) {
+    logger.warn("the supergraph names a Lattice subgraph but LATTICE_CONTEXT_SECRET is not set: Lattice's own features stay off and its subgraphs will refuse unsigned requests");
+  }
+  const lattice = (name: SubgraphName) => latticeGraphs.find((graph) => graph.name === name);
+  const originOf = (graph: SupergraphGraph) => new URL(subgraphUrl(graph)).origin;
+  const identity = lattice('identity');
+  const tenancy = lattice('tenancy');
+
+  const features: GatewayFeature[] = [];
+  const add = (feature: GatewayFeature) => features.push(feature);
+  try {
+    add(useRequestId());
+    // Lattice's subgraphs have a readiness check of their own; other subgraphs are not asked.
+    add(useHealth({ checkedSubgraphs: () => Object.fromEntries(latticeGraphs.map((g) => [g.name, originOf(g)])), timeoutMs: settings.timeouts.readinessCheckMs }));
+    if (secret) add(useSignedContext(secret));
+    const schemes: BearerScheme[] = [];
+    if (identity) {
+      const identityBaseUrl = () => originOf(identity);
+      add(useJwks(identityBaseUrl, settings));
+      const apiKeys = await useApiKeys({ identityBaseUrl, contextSecret: secret!, bus, logger, settings });
+      add(apiKeys.feature);
+      schemes.push(apiKeys.scheme);
+      // With a JWKS of another issuer configured too, identity's tokens are told apart by their issuer.
+      const accessTokens = await useAccessTokens({ identityBaseUrl, bus, settings, onlyScheme: !settings.jwt.jwksUrl });
+      add(accessTokens.feature);
+      schemes.push(accessTokens.scheme);
+    }
+    if (settings.jwt.jwksUrl) schemes.push(jwtScheme(settings.jwt.jwksUrl, settings));
+    if (schemes.length > 0) add(useAuthentication(new BearerCredentialVerifier(schemes)));
+    if (identity) add(await useRevocations({ bus, settings }));
+    if (tenancy) add(await useTenantStatus({ tenancyGraphqlUrl: () => subgraphUrl(tenancy), contextSecret: secret!, bus, settings }));
+    const onForbidden = latticeGraphs.length > 0 ? { onForbidden: recordGatewayDenials(ctx.get<EventStream>(EVENT_STREAM), logger) } : {};
+    add(useFieldAuthorization({ logger, ...onForbidden }));
+  } catch (error) {
+    await Promise.all(features.map(async (f) => f.stop?.().catch(() => undefined)));
+    throw error;
+  }
+  return features;
 }

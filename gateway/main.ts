@@ -2,5 +2,25 @@ import 'reflect-metadata';
 import { runService } from '../infrastructure/modules/run-service';
 import { gatewayModule } from './gateway-module';
 
-/** `npm run start:gateway`: the gateway alone, reaching subgraphs at IDENTITY_URL, TENANCY_URL and AUDIT_URL. */
-void runService('gateway', () => [gatewayModule({ embeddedSubgraphs: false })]);
+const USAGE = 'usage: npm run start:gateway [-- --supergraph path/to/supergraph.graphql]';
+
+/** `--supergraph FILE` (or `--supergraph=FILE`); anything else is a usage error. */
+function supergraphArgument(args: readonly string[]): { supergraphPath?: string } | null {
+  if (args.length === 0) return {};
+  const [flag, value] = args[0]!.includes('=') ? (args[0]!.split(/=(.*)/s, 2) as [string, string]) : [args[0]!, args[1]];
+  const consumed = args[0]!.includes('=') ? 1 : 2;
+  if (flag !== '--supergraph' || !value || args.length !== consumed) return null;
+  return { supergraphPath: value };
+}
+
+/**
+ * `npm run start:gateway`: the gateway alone, reaching Lattice's subgraphs at IDENTITY_URL, TENANCY_URL and
+ * AUDIT_URL; with `-- --supergraph FILE`, any supergraph's subgraphs at the URLs the file names.
+ */
+const options = supergraphArgument(process.argv.slice(2));
+if (options === null) {
+  process.stderr.write(`${USAGE}\n`);
+  process.exitCode = 2;
+} else {
+  void runService('gateway', () => [gatewayModule({ embeddedSubgraphs: false })], undefined, options);
+}

@@ -1,10 +1,14 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
-import { ACCESS_TOKEN } from '../../infrastructure/authorization/access-token';
+import { ACCESS_TOKEN, JWKS_PATH } from '../../infrastructure/authorization/access-token';
+import { SIGNING_KEY_ROTATED } from '../../infrastructure/authorization/signing-keys';
+import type { EventBus } from '../../infrastructure/events';
+import type { GatewayFeature } from '../core/feature';
+import type { BearerScheme } from './bearer-credential-verifier';
 import type { ScopedGrant } from '../../infrastructure/authorization/grants';
 import type { Principal } from '../../infrastructure/context/request-context';
 import { LruMap } from '../../infrastructure/cache/lru-map';
 import { errors } from '../../infrastructure/errors/error-codes';
-
+import { GATEWAY_DEFAULTS, type GatewaySettings } from '../../infrastructure/config/config';
 
 /**
  * Verifies identity's access tokens against the JWKS identity publishes. Only keys fetched from identity are
@@ -13,12 +17,13 @@ import { errors } from '../../infrastructure/errors/error-codes';
 export class AccessTokenVerifier {
   private readonly keys: ReturnType<typeof createRemoteJWKSet>;
 
-  constructor(jwksUrl: URL, options: { refetchCooldownMs?: number } = {}) {
+  constructor(jwksUrl: URL, options: { refetchCooldownMs?: number; cacheMaxAgeMs?: number; timeoutMs?: number; maxVerifiedTokens?: number } = {}) {
     this.keys = createRemoteJWKSet(jwksUrl, {
-      cooldownDuration: options.refetchCooldownMs ?? 30_000,
-      cacheMaxAge: 10 * 60_000,
-      timeoutDuration: 5_000,
+      cooldownDuration: options.refetchCooldownMs ?? GATEWAY_DEFAULTS.jwks.refetchCooldownMs,
+      cacheMaxAge: options.cacheMaxAgeMs ?? GATEWAY_DEFAULTS.jwks.cacheMaxAgeMs,
+      timeoutDuration: options.timeoutMs ?? GATEWAY_DEFAULTS.timeouts.jwksFetchMs,
     });
+    this.verified = new LruMap(options.maxVerifiedTokens ?? GATEWAY_DEFAULTS.caches.verifiedTokens);
   }
 
   /** Fetches identity's JWKS now (identity announced a new key), ignoring the cooldown. */
@@ -31,7 +36,7 @@ export class AccessTokenVerifier {
    * of a millisecond here, and a client sends the same token with every request for its whole lifetime. The same
    * bytes verify the same way every time, so only the expiry needs checking again.
    */
-  private readonly verified = new LruMap<string, { principal: Principal; expiresAtMs: number }>(VERIFIED_TOKENS);
+  private readonly verified: LruMap<string, { principal: Principal; expiresAtMs: number }>;
 
   async verify(token: string): Promise<Principal> {
     const known = this.verified.get(token);
@@ -81,9 +86,6 @@ export class AccessTokenVerifier {
   }
 }
 
-/** How many verified tokens the gateway remembers (a few hundred bytes each). */
-const VERIFIED_TOKENS = 10_000;
-
 const GRANT_LEVELS: readonly string[] = ['TENANT', 'ORGANIZATION', 'DEPARTMENT'];
 
 /** Scoped grants from a verified token; anything malformed is dropped rather than trusted. */
@@ -100,4 +102,29 @@ function grantsOf(value: unknown): { grants?: ScopedGrant[] } {
 
 function stringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * Identity's access tokens, verified against the JWKS identity publishes. A new signing key is in identity's JWKS
+ * before it signs: the rotation event fetches it now rather than on its first token.
+ */
+export async function useAccessTokens(options: {
+  identityBaseUrl: () => string;
+  bus: EventBus;
+  settings: GatewaySettings;
+  /** True when no other JWT scheme is on; otherwise only tokens of identity's issuer are identity's. */
+  onlyScheme: boolean;
+}): Promise<{ feature: GatewayFeature; scheme: BearerScheme }> {
+  const { settings } = options;
+  const verifier = new AccessTokenVerifier(new URL(JWKS_PATH, options.identityBaseUrl()), {
+    refetchCooldownMs: settings.jwks.refetchCooldownMs,
+    cacheMaxAgeMs: settings.jwks.cacheMaxAgeMs,
+    timeoutMs: settings.timeouts.jwksFetchMs,
+    maxVerifiedTokens: settings.caches.verifiedTokens,
+  });
+  const unsubscribe = await options.bus.subscribe(SIGNING_KEY_ROTATED, () => verifier.reload());
+  return {
+    scheme: { name: 'access-tokens', accepts: (_token, issuer) => options.onlyScheme || issuer === ACCESS_TOKEN.issuer, verifier },
+    feature: { name: 'access-tokens', stop: unsubscribe },
+  };
 }

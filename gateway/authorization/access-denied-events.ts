@@ -3,8 +3,8 @@ import { eventMetadataOf } from '../../infrastructure/events/request-metadata';
 import type { EventStream } from '../../infrastructure/events/stream/event-stream';
 import { uuid7 } from '../../infrastructure/events/uuid7';
 import type { Logger } from '../../infrastructure/logging/logger';
-import type { GatewayContext } from '../federation/signed-context-data-source';
-import { refusalError } from './field-authorization-plugin';
+import type { GatewayContext } from '../core/feature';
+import { refusalError } from './field-authorization';
 import type { FieldRefusal } from './unauthorized-fields';
 
 /**

@@ -17,7 +17,7 @@ import {
   type ScalarTypeExtensionNode,
   type TypeNode,
 } from 'graphql';
-import { securityFeaturesOf, type SecurityFeatures } from '../federation/security-features';
+import { securityFeaturesOf, type SecurityFeatures } from '../supergraph/security-features';
 import { combine, type Requirement, type ScopeAlternatives } from './requirement';
 
 /** One field of the supergraph as the per-request walk needs it. */

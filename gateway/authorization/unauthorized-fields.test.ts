@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { FieldRequirements } from './field-requirements';
-import { refusalError } from './field-authorization-plugin';
+import { refusalError } from './field-authorization';
 import type { Caller } from './requirement';
 import { fragmentsOf, unauthorizedFields } from './unauthorized-fields';
 

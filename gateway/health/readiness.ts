@@ -1,13 +1,21 @@
-import type { Readiness } from '../../infrastructure/http/routes';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../../infrastructure/http/routes';
+import type { GatewayFeature } from '../core/feature';
+import type { SupergraphVersion } from '../supergraph/supergraph-version';
 
-/** Ready only when the supergraph is loaded and every subgraph's own readiness check answers 200. */
-export function gatewayReadiness(supergraphLoaded: () => boolean, subgraphBaseUrls: () => Record<string, string>): Readiness {
-  return async () => {
-    const checks: Record<string, string> = { supergraph: supergraphLoaded() ? 'ok' : 'not loaded' };
+/**
+ * `useHealth`: `GET /health` and `/health/live` answer 200 while the process runs; `GET /health/ready` answers 200
+ * once a supergraph is serving and every subgraph that has a readiness check (Lattice's own) answers it, and
+ * reports the supergraph version in use.
+ */
+export function useHealth(options: { checkedSubgraphs: () => Record<string, string>; timeoutMs: number }): GatewayFeature {
+  let current: SupergraphVersion | null = null;
+  const ready = async (): Promise<{ ready: boolean; checks: Record<string, string> }> => {
+    const checks: Record<string, string> = { supergraph: current ? 'ok' : 'not loaded' };
     await Promise.all(
-      Object.entries(subgraphBaseUrls()).map(async ([name, base]) => {
+      Object.entries(options.checkedSubgraphs()).map(async ([name, base]) => {
         try {
-          const response = await fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+          const response = await fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(options.timeoutMs) });
           checks[name] = response.ok ? 'ok' : `answered ${response.status}`;
         } catch {
           checks[name] = 'unreachable';
@@ -15,5 +23,29 @@ export function gatewayReadiness(supergraphLoaded: () => boolean, subgraphBaseUr
       }),
     );
     return { ready: Object.values(checks).every((v) => v === 'ok'), checks };
+  };
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health' || path === '/health/live') {
+      sendJson(res, 200, { status: 'live' });
+      return true;
+    }
+    if (path !== '/health/ready') return false;
+    const result = await ready();
+    const version = current;
+    sendJson(res, result.ready ? 200 : 503, {
+      status: result.ready ? 'ready' : 'not ready',
+      checks: result.checks,
+      supergraph: version ? { id: version.id, loadedAt: version.loadedAt?.toISOString() ?? null } : null,
+    });
+    return true;
+  };
+  return {
+    name: 'health',
+    routes: [route],
+    onSupergraph(version, phase) {
+      if (phase === 'live') current = version;
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { LruMap } from '../../infrastructure/cache/lru-map';
+import { GATEWAY_DEFAULTS } from '../../infrastructure/config/config';
 import { errors, isLatticeError } from '../../infrastructure/errors/error-codes';
 import type { DomainEvent } from '../../infrastructure/events';
 
@@ -47,7 +48,7 @@ export class TenantStatusCache {
     private readonly fetchStatus: FetchTenantStatus,
     options: { maxEntries?: number } = {},
   ) {
-    this.entries = new LruMap(Math.max(1, options.maxEntries ?? 10_000));
+    this.entries = new LruMap(Math.max(1, options.maxEntries ?? GATEWAY_DEFAULTS.caches.tenantStatuses));
   }
 
   get size(): number {

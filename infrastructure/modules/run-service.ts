@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type LatticeConfig, type ServiceRole } from '../config/config';
+import { ConfigError, loadConfig, type LatticeConfig, type ServiceOptions, type ServiceRole } from '../config/config';
 import { LifecycleKernel, stopOnSignals, type InfrastructureModule, type LifecycleEvent } from '../lifecycle';
 import { ConsoleLogSink, loggerOver, type LogSink } from '../logging/logger';
 import { configModule, eventBusModule, LOG_SINK, logSinkModule } from './core-modules';
@@ -12,10 +12,11 @@ export async function runService(
   role: ServiceRole,
   modulesFor: (config: LatticeConfig) => Promise<InfrastructureModule[]> | InfrastructureModule[],
   prepare: (config: LatticeConfig) => Promise<LatticeConfig> | LatticeConfig = (c) => c,
+  options: ServiceOptions = {},
 ): Promise<LifecycleKernel | undefined> {
   let config: LatticeConfig;
   try {
-    config = await prepare(loadConfig(role));
+    config = await prepare(loadConfig(role, options));
   } catch (error) {
     process.stderr.write(`lattice ${role}: ${error instanceof ConfigError ? error.message : String(error)}\n`);
     process.exitCode = 1;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { API_KEY_ROUTES, type ApiKeyUseReport, type ApiKeyVerification } from '../../infrastructure/authorization/api-key';
 import { CONTEXT_HEADER, signContext } from '../../infrastructure/context/signed-context';
 import { errors } from '../../infrastructure/errors/error-codes';
+import { GATEWAY_DEFAULTS } from '../../infrastructure/config/config';
 
 export interface ApiKeyIdentityClientOptions {
   /** Identity's base URL (`http://host:port`), read on every call: an embedded subgraph's port is known only once it has started. */
@@ -43,7 +44,7 @@ export class ApiKeyIdentityClient {
         method: 'POST',
         headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: context },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 3_000),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? GATEWAY_DEFAULTS.timeouts.apiKeyVerifyMs),
       });
     } catch {
       throw errors.unavailable('cannot check API keys right now: the identity service is not reachable; try again shortly');

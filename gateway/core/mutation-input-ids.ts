@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { OperationInput } from './feature';
 import { Kind, OperationTypeNode, valueFromASTUntyped, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 
 export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
@@ -42,15 +42,9 @@ export function rootInputIds(
  * gateway that served a change drops its cached copy before the client can send the next request, instead of
  * waiting for the change's event like the other replicas.
  */
-export function forgetAfterMutation<TContext extends BaseContext>(fields: ReadonlySet<string>, forget: (id: string) => void): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ operation, document, request }) {
-          if (operation?.operation !== OperationTypeNode.MUTATION || !document) return;
-          for (const id of rootInputIds(fields, operation.selectionSet, fragmentsOf(document), request.variables ?? {})) forget(id);
-        },
-      };
-    },
+export function forgetAfterMutation(fields: ReadonlySet<string>, forget: (id: string) => void): (operation: OperationInput) => void {
+  return ({ operation, document, variables }) => {
+    if (operation.operation !== OperationTypeNode.MUTATION) return;
+    for (const id of rootInputIds(fields, operation.selectionSet, fragmentsOf(document), variables)) forget(id);
   };
 }

@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../../infrastructure/events';
 import { LruMap } from '../../infrastructure/cache/lru-map';
+import { GATEWAY_DEFAULTS } from '../../infrastructure/config/config';
 import { errors } from '../../infrastructure/errors/error-codes';
 import type { Principal } from '../../infrastructure/context/request-context';
 
@@ -11,8 +12,6 @@ const REVOKING_USER = new Set(['identity.user.suspended', 'identity.user.deleted
 /** The longest access-token lifetime `LATTICE_ACCESS_TOKEN_TTL` allows. */
 export const ACCESS_TOKEN_MAX_TTL_SECONDS = 3600;
 
-/** How many revoked sessions and users a gateway remembers; each entry lives at most one token lifetime. */
-const MAX_ENTRIES = 100_000;
 
 /**
  * Access tokens are not looked up per request, so a token stays valid until it expires. This closes most of that
@@ -22,11 +21,18 @@ const MAX_ENTRIES = 100_000;
  * A gateway that starts after the event did not hear it; for it the bound stays the token lifetime.
  */
 export class AccessRevocations {
-  private readonly sessions = new LruMap<string, number>(MAX_ENTRIES);
+  private readonly sessions: LruMap<string, number>;
   /** User id → when access was ended, and until when that matters (the last token issued before it expires by then). */
-  private readonly users = new LruMap<string, { at: number; until: number }>(MAX_ENTRIES);
+  private readonly users: LruMap<string, { at: number; until: number }>;
 
-  constructor(private readonly tokenLifetimeMs: number) {}
+  /** `maxEntries`: how many revoked sessions and users are remembered; each entry lives at most one token lifetime. */
+  constructor(
+    private readonly tokenLifetimeMs: number,
+    maxEntries: number = GATEWAY_DEFAULTS.caches.revocations,
+  ) {
+    this.sessions = new LruMap(maxEntries);
+    this.users = new LruMap(maxEntries);
+  }
 
   apply(event: DomainEvent): void {
     const now = Date.now();

@@ -1,8 +1,6 @@
 import type { ApiKeyUseReport } from '../../infrastructure/authorization/api-key';
 import type { Logger } from '../../infrastructure/logging/logger';
 
-/** How often each gateway reports key uses to identity: the bound on how far `ApiKey.lastUsedAt` lags. */
-export const API_KEY_USE_FLUSH_INTERVAL_MS = 5_000;
 /** Uses per report, which is identity's limit too. */
 export const API_KEY_USES_PER_REPORT = 1_000;
 /** If identity stays unreachable, at most this many keys' uses wait; beyond that new ones are dropped. */

@@ -1,5 +1,5 @@
 import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
-import { changedTenantIds } from './status-change-plugin';
+import { changedTenantIds } from './status-change';
 
 function idsIn(source: string, variables: Record<string, unknown> = {}): string[] {
   const document = parse(source);

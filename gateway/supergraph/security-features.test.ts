@@ -1,7 +1,9 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { parse } from 'graphql';
 import { FieldRequirements } from '../authorization/field-requirements';
-import { readSupergraph } from './supergraph';
+import { committedSupergraphPath } from './supergraph-source';
+import { readFile } from 'node:fs/promises';
+const readSupergraph = () => readFile(committedSupergraphPath(), 'utf8');
 import { securityFeaturesOf, withoutSecurityFeatures } from './security-features';
 
 describe('the supergraph handed to @apollo/gateway', () => {

@@ -1,11 +1,10 @@
 import { hashApiKey, parseApiKey, type ApiKeyVerification } from '../../infrastructure/authorization/api-key';
 import { LruMap } from '../../infrastructure/cache/lru-map';
+import { GATEWAY_DEFAULTS } from '../../infrastructure/config/config';
 
 /** Asks identity, the only holder of key hashes. */
 export type VerifyApiKey = (key: string) => Promise<ApiKeyVerification>;
 
-/** How long an answer is trusted without hearing from identity: the backstop if a revocation event is lost. */
-export const API_KEY_CACHE_TTL_MS = 60_000;
 
 interface Cached {
   verdict: ApiKeyVerification;
@@ -35,10 +34,10 @@ export class ApiKeyCache {
     private readonly verifyWithIdentity: VerifyApiKey,
     options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {},
   ) {
-    this.ttlMs = options.ttlMs ?? API_KEY_CACHE_TTL_MS;
+    this.ttlMs = options.ttlMs ?? GATEWAY_DEFAULTS.apiKeyCacheTtlMs;
     this.now = options.now ?? Date.now;
-    this.entries = new LruMap(Math.max(1, options.maxEntries ?? 10_000));
-    this.invalidations = new LruMap(Math.max(1, options.maxEntries ?? 10_000));
+    this.entries = new LruMap(Math.max(1, options.maxEntries ?? GATEWAY_DEFAULTS.caches.apiKeys));
+    this.invalidations = new LruMap(Math.max(1, options.maxEntries ?? GATEWAY_DEFAULTS.caches.apiKeys));
   }
 
   get size(): number {

@@ -1,5 +1,5 @@
 import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
-import { revokedApiKeyIds } from './api-key-revocation-plugin';
+import { revokedApiKeyIds } from './api-key-revocation';
 
 function idsIn(source: string, variables: Record<string, unknown> = {}): string[] {
   const document = parse(source);

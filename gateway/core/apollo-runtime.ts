@@ -1,0 +1,156 @@
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { CONTEXT_HEADER } from '../../infrastructure/context/signed-context';
+import { errors } from '../../infrastructure/errors/error-codes';
+import { formatErrorForClient } from '../../infrastructure/errors/format-error';
+import type { Logger } from '../../infrastructure/logging/logger';
+import { withoutSecurityFeatures } from '../supergraph/security-features';
+import type { SupergraphGraph, SupergraphVersion } from '../supergraph/supergraph-version';
+import type { GatewayContext, GatewayFeature, OperationInput } from './feature';
+
+/**
+ * The one place that knows Apollo. Each supergraph version gets its own @apollo/gateway planner and Apollo Server,
+ * started (so loaded and checked) before it serves; the features' hooks are mapped onto one Apollo plugin and one
+ * data source class. A request leases the version it starts on and finishes on it, whatever is loaded meanwhile.
+ */
+export interface VersionRuntime {
+  readonly version: SupergraphVersion;
+  /** Runs one GraphQL-over-HTTP request on this version. */
+  execute(request: HTTPGraphQLRequest, context: GatewayContext): Promise<HTTPGraphQLResponse>;
+  /** No new requests; stops once the last one in flight has finished. */
+  retire(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  features: readonly GatewayFeature[];
+  /** Where a subgraph is reached: the configured or embedded URL for Lattice's own, the supergraph's for others. */
+  subgraphUrl: (graph: SupergraphGraph) => string;
+  /** Introspection and "Did you mean …" suggestions (config.introspection). */
+  introspection: boolean;
+  logger: Logger;
+}
+
+/** A subgraph fetch carries what the features put on it (the signed context) and nothing the client sent. */
+class FeatureDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    private readonly subgraphName: string,
+    url: string,
+    private readonly features: readonly GatewayFeature[],
+  ) {
+    super({ url });
+  }
+
+  /** A subgraph that cannot be reached is SERVICE_UNAVAILABLE, named, without its internal address. */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (error instanceof GraphQLError) throw error;
+      throw errors.unavailable(`the ${this.subgraphName} service is not reachable; try again shortly`);
+    }
+  }
+
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const headers = options.request.http?.headers;
+    if (!headers) return;
+    headers.delete(CONTEXT_HEADER);
+    // Health checks and schema loads run without a request and go out with nothing of a caller's.
+    if (options.kind !== GraphQLDataSourceRequestKind.INCOMING_OPERATION) return;
+    for (const feature of this.features) feature.subgraphHeaders?.(options.context, headers);
+  }
+}
+
+function featurePlugin(version: SupergraphVersion, features: readonly GatewayFeature[]): ApolloServerPlugin<GatewayContext> {
+  const checks = features.filter((f) => f.checkOperation);
+  const after = features.filter((f) => f.afterOperation);
+  const decorate = features.filter((f) => f.willSendResponse);
+  return {
+    async requestDidStart({ contextValue }) {
+      let operation: OperationInput | null = null;
+      return {
+        async responseForOperation({ operation: definition, document, request }) {
+          if (!definition) return null;
+          operation = { context: contextValue, document, operation: definition, variables: request.variables ?? {}, version };
+          for (const feature of checks) {
+            const refused = await feature.checkOperation!(operation);
+            if (refused && refused.length > 0) {
+              return { http: { headers: new HeaderMap() }, body: { kind: 'single', singleResult: { errors: [...refused] } } };
+            }
+          }
+          return null;
+        },
+        async willSendResponse({ response }) {
+          if (operation) for (const feature of after) feature.afterOperation!(operation);
+          const headers = new Map<string, string>();
+          const sent: readonly GraphQLFormattedError[] = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          for (const feature of decorate) feature.willSendResponse!(contextValue, { headers, errors: sent });
+          for (const [name, value] of headers) response.http.headers.set(name, value);
+        },
+      };
+    },
+  };
+}
+
+/** Apollo's chatter (schema loads, planner notes) at debug; its warnings and errors as they are. */
+function apolloLogger(logger: Logger) {
+  return {
+    debug: (message?: unknown) => logger.debug(String(message)),
+    info: (message?: unknown) => logger.debug(String(message)),
+    warn: (message?: unknown) => logger.warn(String(message)),
+    error: (message?: unknown) => logger.error(String(message)),
+  };
+}
+
+/** Starts a runtime for one version; throws (with @apollo/gateway's reason) when the version does not load. */
+export async function startVersionRuntime(version: SupergraphVersion, options: RuntimeOptions): Promise<VersionRuntime> {
+  const { logger, features } = options;
+  const quiet = logger.child({ component: 'apollo-gateway', supergraph: version.id });
+  const urls = new Map(version.graphs.map((graph) => [graph.name, options.subgraphUrl(graph)]));
+  const gateway = new ApolloGateway({
+    // The planner gets the supergraph without the security directives it cannot load; Lattice enforces them (gateway/authorization).
+    supergraphSdl: withoutSecurityFeatures(version.sdl),
+    buildService: ({ name, url }) => new FeatureDataSource(name, urls.get(name) ?? url ?? '', features),
+    logger: apolloLogger(quiet),
+  });
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: options.introspection,
+    // With introspection off, validation errors do not suggest field names either ("Did you mean …").
+    hideSchemaDetailsFromClientErrors: !options.introspection,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    // The lifecycle kernel owns signals and shutdown order.
+    stopOnTerminationSignals: false,
+    logger: apolloLogger(quiet),
+    formatError: (formatted) => formatErrorForClient(formatted, undefined, (error) => logger.error('unexpected error', { error })),
+    plugins: [featurePlugin(version, features)],
+  });
+  await server.start();
+
+  let inFlight = 0;
+  let retired = false;
+  let stopped: Promise<void> | null = null;
+  let drained: () => void = () => undefined;
+  const idle = new Promise<void>((resolve) => (drained = resolve));
+  const stop = () => (stopped ??= server.stop().catch((error: unknown) => logger.warn('could not stop a retired supergraph runtime', { supergraph: version.id, error })));
+  return {
+    version,
+    async execute(request, context) {
+      inFlight += 1;
+      try {
+        return await server.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => context });
+      } finally {
+        inFlight -= 1;
+        if (retired && inFlight === 0) drained();
+      }
+    },
+    async retire() {
+      retired = true;
+      if (inFlight > 0) await idle;
+      await stop();
+    },
+  };
+}
