@@ -166,8 +166,10 @@ function upgradeOf(features: readonly GatewayFeature[]): { upgrade?: UpgradeHand
   };
 }
 
-/** An error's first line: enough to say why, without a stack. */
+/** Why a version failed, on one line and without a stack: @apollo/gateway's messages run over several ("… Caused by:\n[first error]"). */
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
+  const lines = message.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const reason = lines.slice(0, 3).join(' ');
+  return reason.length > 500 ? `${reason.slice(0, 497)}...` : reason || 'unknown error';
 }

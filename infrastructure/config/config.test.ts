@@ -47,4 +47,31 @@ describe('configuration', () => {
     );
     expect(config.subgraphs.tenancy).toEqual({ port: 4002, url: undefined, databaseUrl: 'postgres://db/tenancy', appDatabaseUrl: undefined });
   });
+
+  it('turns introspection off with NODE_ENV=production unless LATTICE_INTROSPECTION says otherwise', () => {
+    expect(parseConfig({}, 'platform').introspection).toBe(true);
+    expect(parseConfig({ NODE_ENV: 'production' }, 'platform').introspection).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'production', LATTICE_INTROSPECTION: 'true' }, 'platform').introspection).toBe(true);
+    expect(parseConfig({ LATTICE_INTROSPECTION: 'false' }, 'platform').introspection).toBe(false);
+    expect(() => parseConfig({ LATTICE_INTROSPECTION: 'yes' }, 'platform')).toThrow(/LATTICE_INTROSPECTION: must be true or false/);
+  });
+
+  it('starts a gateway in front of any supergraph with nothing configured but the file', () => {
+    const config = parseConfig({}, 'gateway', { supergraphPath: 'their/supergraph.graphql' });
+    expect(config.gateway).toMatchObject({ supergraphPath: 'their/supergraph.graphql', foreignSupergraph: true, jwt: { jwksUrl: undefined } });
+    expect(config.contextSecret).toBeUndefined();
+  });
+
+  it('holds every gateway tunable with its default, and watches LATTICE_SUPERGRAPH_PATH', () => {
+    const config = parseConfig({ LATTICE_SUPERGRAPH_PATH: '/srv/supergraph.graphql', LATTICE_JWKS_URL: 'https://idp.example/jwks.json', LATTICE_JWT_ISSUER: 'https://idp.example/' }, 'platform');
+    expect(config.gateway).toMatchObject({
+      supergraphPath: '/srv/supergraph.graphql',
+      foreignSupergraph: false,
+      supergraphPollMs: 1_000,
+      jwt: { jwksUrl: 'https://idp.example/jwks.json', issuer: 'https://idp.example/', audience: undefined },
+      timeouts: { tenantStatusMs: 3_000, apiKeyVerifyMs: 3_000, jwksFetchMs: 5_000, readinessCheckMs: 2_000 },
+      caches: { tenantStatuses: 10_000, apiKeys: 10_000, verifiedTokens: 10_000, revocations: 100_000 },
+    });
+    expect(() => parseConfig({ LATTICE_SUPERGRAPH_POLL_MS: '5' }, 'platform')).toThrow(/LATTICE_SUPERGRAPH_POLL_MS: must be 50 to 60000 ms/);
+  });
 });
