@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { resolve } from 'node:path';
 import { runService } from '../infrastructure/modules/run-service';
 import { gatewayModule } from './gateway-module';
 
@@ -10,7 +11,8 @@ function supergraphArgument(args: readonly string[]): { supergraphPath?: string 
   const [flag, value] = args[0]!.includes('=') ? (args[0]!.split(/=(.*)/s, 2) as [string, string]) : [args[0]!, args[1]];
   const consumed = args[0]!.includes('=') ? 1 : 2;
   if (flag !== '--supergraph' || !value || args.length !== consumed) return null;
-  return { supergraphPath: value };
+  // `npm run` starts in the package root; a relative path means relative to where the command was typed.
+  return { supergraphPath: resolve(process.env.INIT_CWD ?? process.cwd(), value) };
 }
 
 /**
