@@ -12,6 +12,8 @@ function supergraphArgument(args: readonly string[]): { supergraphPath?: string 
   const consumed = args[0]!.includes('=') ? 1 : 2;
   if (flag !== '--supergraph' || !value || args.length !== consumed) return null;
   // `npm run` starts in the package root; a relative path means relative to where the command was typed.
+  // INIT_CWD is npm's record of that directory, a fact about the command line rather than configuration.
+  // eslint-disable-next-line no-restricted-properties
   return { supergraphPath: resolve(process.env.INIT_CWD ?? process.cwd(), value) };
 }
 
