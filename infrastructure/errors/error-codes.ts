@@ -30,6 +30,14 @@ export class LatticeError extends GraphQLError {
   }
 }
 
+const SHOWN_LENGTH = 64;
+
+/** A caller's value quoted back in a message: JSON, and cut short so a megabyte of input is not echoed. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > SHOWN_LENGTH ? `${text.slice(0, SHOWN_LENGTH)}…` : text;
+}
+
 export const errors = {
   unauthenticated: (message = 'authentication required: send a valid access token as "Authorization: Bearer <token>"') =>
     new LatticeError('UNAUTHENTICATED', message),
@@ -37,6 +45,9 @@ export const errors = {
   notFound: (what: string, id: string) => new LatticeError('NOT_FOUND', `${what} ${JSON.stringify(id)} was not found`),
   conflict: (message: string) => new LatticeError('CONFLICT', message),
   badInput: (field: string, message: string) => new LatticeError('BAD_USER_INPUT', `${field}: ${message}`, { field }),
+  /** `argument "input.organizationId" of Mutation.createDepartment must be a UUID … (got "x")`, before anything looks the id up. */
+  malformedId: (argument: string, field: string, coordinate: string, expected: string, got: unknown) =>
+    new LatticeError('BAD_USER_INPUT', `argument ${JSON.stringify(argument)} of ${field} must be ${expected} (got ${shown(got)})`, { field: argument, coordinate }),
   unavailable: (message: string) => new LatticeError('SERVICE_UNAVAILABLE', message),
   rateLimited: (message: string) => new LatticeError('RATE_LIMITED', message),
   tenantSuspended: (slug: string) => new LatticeError('TENANT_SUSPENDED', `tenant ${JSON.stringify(slug)} is suspended; contact your platform administrator`),

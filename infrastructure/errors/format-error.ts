@@ -1,7 +1,12 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, type ErrorCode } from './error-codes';
 
-const KNOWN_CODES = new Set<string>(Object.keys(ERROR_CODES));
+/**
+ * Codes whose message was written for the caller. INTERNAL_SERVER_ERROR is not one of them: Apollo gives it to every
+ * unexpected error (a driver's "invalid input syntax for type uuid", an address that refused a connection), and a
+ * subgraph's arrives at the gateway with the same code, so its message is always replaced.
+ */
+const CALLER_CODES = new Set<string>(Object.keys(ERROR_CODES).filter((code) => code !== 'INTERNAL_SERVER_ERROR'));
 /** Codes Apollo and graphql-js produce for malformed requests; their messages describe the request, not our internals. */
 const REQUEST_ERROR_CODES: Record<string, ErrorCode> = {
   GRAPHQL_PARSE_FAILED: 'BAD_USER_INPUT',
@@ -26,7 +31,7 @@ export function formatErrorForClient(
   delete extensions.exception;
   if (requestId) extensions.requestId = requestId;
 
-  if (rawCode && KNOWN_CODES.has(rawCode)) {
+  if (rawCode && CALLER_CODES.has(rawCode)) {
     return { ...formatted, extensions: { ...extensions, code: rawCode } };
   }
   if (rawCode && REQUEST_ERROR_CODES[rawCode]) {

@@ -4,6 +4,8 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { type GraphQLSchema, parse } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import type { Permission } from '../authorization/permissions';
+import type { IdFormats } from './ids/id-formats';
+import { guardIds } from './ids/id-guard';
 
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@authenticated", "@requiresScopes"])';
@@ -28,8 +30,14 @@ export function requiresScopes(...anyOf: readonly (Permission | readonly Permiss
 
 export type ReferenceResolvers = Record<string, { __resolveReference: (reference: Record<string, unknown>, context: never) => unknown }>;
 
+export interface FederatedSchemaOptions {
+  /** The `ID` arguments and input fields that are not UUIDs, by schema coordinate (see `guardIds`). */
+  idFormats?: IdFormats;
+}
+
 /**
- * type-graphql builds the schema from the classes, then @apollo/subgraph adds `_service` and `_entities`.
+ * type-graphql builds the schema from the classes, then @apollo/subgraph adds `_service` and `_entities`, and every
+ * field taking an id refuses a malformed one before its resolver runs (`guardIds`).
  * The printed SDL (directives included) is what `npm run schema:compose` commits.
  */
 export async function buildFederatedSchema(
@@ -37,6 +45,7 @@ export async function buildFederatedSchema(
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   resolvers: NonEmptyArray<Function>,
   referenceResolvers: ReferenceResolvers = {},
+  options: FederatedSchemaOptions = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ resolvers, skipCheck: true, validate: false });
   const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
@@ -45,5 +54,5 @@ export async function buildFederatedSchema(
     const existing = (resolverMap[typeName] ?? {}) as Record<string, unknown>;
     resolverMap[typeName] = { ...existing, ...reference } as GraphQLResolverMap<unknown>[string];
   }
-  return buildSubgraphSchema({ typeDefs, resolvers: resolverMap });
+  return guardIds(buildSubgraphSchema({ typeDefs, resolvers: resolverMap }), options.idFormats);
 }

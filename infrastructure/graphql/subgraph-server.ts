@@ -24,6 +24,12 @@ export interface SubgraphServerOptions<TContext extends SubgraphContextBase> {
   schema: GraphQLSchema;
   contextSecret: string;
   logger: Logger;
+  /**
+   * Whether the subgraph answers `__schema`/`__type` and suggests names in validation errors ("Did you mean …").
+   * Off in production (`config.introspection`). The gateway plans from the committed supergraph and never
+   * introspects a subgraph; `_service { sdl }` is an ordinary field and keeps working.
+   */
+  introspection: boolean;
   /** Builds the per-request context (services, DataLoaders) once the signed context has verified. */
   createContext(request: RequestContext, logger: Logger): TContext;
   /** Told about every FORBIDDEN answer (a security event); it must not throw. */
@@ -38,7 +44,8 @@ export async function createSubgraphGraphqlRoute<TContext extends SubgraphContex
   const { logger } = options;
   const server = new ApolloServer<TContext>({
     schema: options.schema,
-    introspection: true,
+    introspection: options.introspection,
+    hideSchemaDetailsFromClientErrors: !options.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     // The lifecycle kernel owns signals and shutdown order; Apollo must not stop itself (or re-raise) on SIGTERM.

@@ -95,6 +95,7 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
           schema: await definition.buildSchema(),
           contextSecret: config.contextSecret,
           logger,
+          introspection: config.introspection,
           createContext: (request, requestLogger) => definition.createContext(services, request, requestLogger),
           ...(definition.outbox ? { onForbidden: (request, denials) => recordAccessDenied(events, database, request, denials, logger) } : {}),
         });

@@ -117,7 +117,10 @@ describe.each(platformModes())('tenant suspension (%s mode)', (mode) => {
     const unknown = randomUUID();
     expect(codesOf(await suspend(unknown))).toEqual(['NOT_FOUND']);
     expect(codesOf(await reactivate(unknown))).toEqual(['NOT_FOUND']);
-    expect(codesOf(await suspend('not-a-tenant-id'))).toEqual(['NOT_FOUND']);
+  });
+
+  it('answers BAD_USER_INPUT for a tenant id that is not an id, before any database call', async () => {
+    expect(codesOf(await suspend('not-a-tenant-id'))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('refuses an empty or over-long reason with BAD_USER_INPUT that does not echo it', async () => {

@@ -1,6 +1,17 @@
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
+import { uuidOrOneOf, type IdFormats } from '../../../infrastructure/graphql/ids/id-formats';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
+import { ROLE_NAMES } from '../service/roles';
 import { RoleScopeLevel } from './role.type';
+
+/** A role's id is a custom role's UUID or a built-in role's name: the id guard lets both through, the service tells them apart. */
+const ROLE_ID = uuidOrOneOf('a built-in role name', ROLE_NAMES);
+export const ROLE_ID_FORMATS: IdFormats = {
+  'RoleAssignmentInput.roleId': ROLE_ID,
+  'UpdateRoleInput.id': ROLE_ID,
+  'DeleteRoleInput.id': ROLE_ID,
+  'Role.id': ROLE_ID,
+};
 
 @InputType()
 export class CreateRoleInput {
