@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { PERMISSIONS } from '../../infrastructure/authorization/permissions';
 import type { LatticeConfig } from '../../infrastructure/config/config';
 import { processIdentity } from '../../infrastructure/modules/event-stream-module';
 import { buildFederatedSchema } from '../../infrastructure/graphql/federated-schema';
@@ -10,7 +11,9 @@ import { subgraphModule, subgraphModuleName, type RunningSubgraph } from '../../
 import type { AuditContext } from './audit-context';
 import { toAuditEventType } from './schema/audit-event-mapping';
 import { AuditEventResolver, AuditUserResolver } from './schema/audit-event.resolver';
+import { ActorDirectory, identityUserTenants } from './service/actor-directory';
 import { AuditQueryService } from './service/audit-query-service';
+import { AuditReferences } from './service/audit-references';
 import { AuditRecorder } from './service/audit-recorder';
 import { AuditRetention, parseRetentionDays } from './service/audit-retention';
 import type { AuditStore } from './store/audit-store';
@@ -35,16 +38,20 @@ const RETENTION_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * The audit subgraph: consumes every committed event from the durable stream (consumer group `audit`) and keeps one
- * hash-chained record per event, in MongoDB when MONGO_URL is set, otherwise in its PostgreSQL database.
+ * hash-chained record per event, in MongoDB when MONGO_URL is set, otherwise in its PostgreSQL database. It asks
+ * tenancy for retention settings and identity which tenant each user actor belongs to: inside the embedded platform
+ * (`embeddedTenancy`, where identity runs in the same process too) through their modules, distributed through
+ * TENANCY_URL and IDENTITY_URL.
  */
 export function auditModules(options: { embeddedTenancy: boolean } = { embeddedTenancy: false }): InfrastructureModule[] {
   const tenancyModule = subgraphModuleName('tenancy');
+  const identityModule = subgraphModuleName('identity');
   return [
     postgresModule('audit'),
     databaseModule('audit', { entities: AUDIT_ENTITIES, migrations: AUDIT_MIGRATIONS }),
     subgraphModule({
       name: 'audit',
-      deps: options.embeddedTenancy ? [tenancyModule] : [],
+      deps: options.embeddedTenancy ? [tenancyModule, identityModule] : [],
       buildSchema: buildAuditSchema,
       start: async ({ dataSource, stream, config, logger, ctx }) => {
         const store: AuditStore = config.mongoUrl ? await MongoAuditStore.connect(config.mongoUrl) : new PostgresAuditStore(dataSource);
@@ -64,7 +71,9 @@ export function auditModules(options: { embeddedTenancy: boolean } = { embeddedT
         const runRetention = () => void retention.runOnce().catch((error: unknown) => logger.error('audit retention failed', { error }));
         const retentionTimer = setInterval(runRetention, RETENTION_EVERY_MS);
         retentionTimer.unref();
-        return { store, consumer, retentionTimer };
+        const identityUrl = options.embeddedTenancy ? () => `${ctx.get<RunningSubgraph>(identityModule).url}/graphql` : config.subgraphs.identity.url ? () => config.subgraphs.identity.url! : null;
+        const actors = new ActorDirectory(userTenantLookup(identityUrl, config, logger));
+        return { store, consumer, retentionTimer, actors };
       },
       stop: async (services) => {
         clearInterval(services.retentionTimer);
@@ -75,9 +84,21 @@ export function auditModules(options: { embeddedTenancy: boolean } = { embeddedT
         request,
         logger,
         audit: new AuditQueryService(services.store, request),
+        references: new AuditReferences(request, services.actors.loader()),
       }),
     }),
   ];
+}
+
+/** Asks identity, as the audit service, which tenant user actors belong to (actorKind, and who may see an actor). */
+function userTenantLookup(identityUrl: (() => string) | null, config: LatticeConfig, logger: Logger) {
+  if (!identityUrl || !config.contextSecret) {
+    logger.warn('audit: IDENTITY_URL is not known here, so no actor can be shown (actor is null, and platform users read as USER)');
+    return null;
+  }
+  return identityUserTenants(
+    new SystemSubgraphClient({ service: 'identity', graphqlUrl: identityUrl, contextSecret: config.contextSecret, caller: 'audit', permissions: [PERMISSIONS.platformAdmin] }),
+  );
 }
 
 /** Reads a tenant's `audit.retention_days` from tenancy, asking as the audit service with config:read only. */

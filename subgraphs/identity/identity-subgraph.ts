@@ -12,6 +12,7 @@ import { ApiKeyResolver } from './schema/api-key.resolver';
 import { toApiKeyType } from './schema/api-key-mapping';
 import { apiKeyRoutes } from './schema/api-key-routes';
 import { SessionResolver } from './schema/session.resolver';
+import { ROLE_ID_FORMATS } from './schema/role.inputs';
 import { RoleResolver, UserRolesResolver } from './schema/role.resolver';
 import { SigningKeyResolver } from './schema/signing-key.resolver';
 import { UserResolver } from './schema/user.resolver';
@@ -53,7 +54,7 @@ export function buildIdentitySchema() {
         return apiKey ? toApiKeyType(apiKey) : null;
       },
     },
-  });
+  }, { idFormats: ROLE_ID_FORMATS });
 }
 
 /**

@@ -31,13 +31,18 @@ export function buildTenancySchema() {
         return tenant ? toTenantType(tenant) : null;
       },
     },
+    // A reference the caller may not see resolves to null, never an error (see mayReference in identity and audit).
     Organization: {
-      __resolveReference: async (reference: Record<string, unknown>, ctx: TenancyContext) =>
-        toOrganizationType(await ctx.organizations.find(String(reference.id))),
+      __resolveReference: async (reference: Record<string, unknown>, ctx: TenancyContext) => {
+        const organization = await ctx.organizations.resolveReference(String(reference.id));
+        return organization ? toOrganizationType(organization) : null;
+      },
     },
     Department: {
-      __resolveReference: async (reference: Record<string, unknown>, ctx: TenancyContext) =>
-        toDepartmentType(await ctx.departments.find(String(reference.id))),
+      __resolveReference: async (reference: Record<string, unknown>, ctx: TenancyContext) => {
+        const department = await ctx.departments.resolveReference(String(reference.id));
+        return department ? toDepartmentType(department) : null;
+      },
     },
   });
 }

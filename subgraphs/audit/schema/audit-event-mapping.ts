@@ -1,6 +1,6 @@
-import { tenantReference } from '../../../infrastructure/graphql/entity-references';
+import type { RecordedParties } from '../service/audit-references';
 import type { AuditRecord } from '../store/audit-store';
-import { AuditEventType, AuditUserType } from './audit-event.type';
+import { AuditEventType } from './audit-event.type';
 
 export function toAuditEventType(record: AuditRecord): AuditEventType {
   return Object.assign(new AuditEventType(), {
@@ -9,9 +9,9 @@ export function toAuditEventType(record: AuditRecord): AuditEventType {
     aggregateType: record.aggregateType,
     aggregateId: record.aggregateId,
     aggregateVersion: record.aggregateVersion,
-    tenant: tenantReference(record.tenantId),
-    actor: record.actorKind === 'USER' && record.actorId ? Object.assign(new AuditUserType(), { id: record.actorId }) : null,
-    actorKind: record.actorKind,
+    tenantId: record.tenantId,
+    recordedActorKind: record.actorKind,
+    actorId: record.actorId,
     occurredAt: record.occurredAt,
     data: record.data,
     ipAddress: record.ipAddress,
@@ -21,4 +21,8 @@ export function toAuditEventType(record: AuditRecord): AuditEventType {
     hash: record.hash,
     previousHash: record.previousHash,
   });
+}
+
+export function recordedPartiesOf(event: AuditEventType): RecordedParties {
+  return { tenantId: event.tenantId, actorKind: event.recordedActorKind, actorId: event.actorId };
 }

@@ -4,8 +4,9 @@ import { requiresScopes } from '../../../infrastructure/graphql/federated-schema
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { AuditContext } from '../audit-context';
-import { toAuditEventType } from './audit-event-mapping';
-import { AuditChainVerificationType, AuditEventConnection, AuditEventType, AuditUserType } from './audit-event.type';
+import { tenantReference, type TenantReference } from '../../../infrastructure/graphql/entity-references';
+import { recordedPartiesOf, toAuditEventType } from './audit-event-mapping';
+import { AuditActorKind, AuditChainVerificationType, AuditEventConnection, AuditEventType, AuditUserType } from './audit-event.type';
 
 @InputType('AuditEventFilter', { description: 'Every given field narrows the list; from/to are inclusive bounds on occurredAt.' })
 class AuditEventFilterInput {
@@ -49,6 +50,22 @@ export class AuditEventResolver {
   async verifyAuditChain(@Ctx() ctx: AuditContext, @Arg('tenantId', () => ID, { nullable: true }) tenantId?: string | null): Promise<AuditChainVerificationType> {
     const result = await ctx.audit.verifyChain(tenantId);
     return Object.assign(new AuditChainVerificationType(), { ok: result.ok, checked: result.checked, brokenAt: result.brokenAt ? toAuditEventType(result.brokenAt) : null });
+  }
+
+  @FieldResolver()
+  tenant(@Root() event: AuditEventType, @Ctx() ctx: AuditContext): TenantReference | null {
+    return tenantReference(ctx.references.tenantOf(recordedPartiesOf(event)));
+  }
+
+  @FieldResolver()
+  async actor(@Root() event: AuditEventType, @Ctx() ctx: AuditContext): Promise<AuditUserType | null> {
+    const id = await ctx.references.actorOf(recordedPartiesOf(event));
+    return id === null ? null : Object.assign(new AuditUserType(), { id });
+  }
+
+  @FieldResolver()
+  async actorKind(@Root() event: AuditEventType, @Ctx() ctx: AuditContext): Promise<AuditActorKind> {
+    return AuditActorKind[await ctx.references.actorKindOf(recordedPartiesOf(event))];
   }
 }
 

@@ -1,9 +1,27 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { ActorKind } from '../../../infrastructure/events/domain-event';
 import { TenantReference } from '../../../infrastructure/graphql/entity-references';
 import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
 import { connectionType, type Connection } from '../../../infrastructure/graphql/connection';
 import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
+
+export enum AuditActorKind {
+  USER = 'USER',
+  PLATFORM = 'PLATFORM',
+  API_KEY = 'API_KEY',
+  SYSTEM = 'SYSTEM',
+}
+registerEnumType(AuditActorKind, {
+  name: 'AuditActorKind',
+  description: 'What kind of principal caused an audited event.',
+  valuesConfig: {
+    USER: { description: "A user of the event's tenant." },
+    PLATFORM: { description: 'A platform user, such as a platform admin: a user who belongs to no tenant.' },
+    API_KEY: { description: 'A machine client with an API key of the tenant.' },
+    SYSTEM: { description: 'Lattice itself, or a caller who was not signed in yet (sign-in attempts).' },
+  },
+});
 
 /** A User as audit knows it: its key, and the audit trail audit contributes to it. */
 @Directive('@key(fields: "id")')
@@ -33,14 +51,23 @@ export class AuditEventType {
   @Field(() => Int, { description: "The event's position in its aggregate's stream." })
   aggregateVersion!: number;
 
-  @Field(() => TenantReference, { nullable: true })
-  tenant!: TenantReference | null;
+  // tenant, actor and actorKind are resolved by AuditEventResolver from the three fields below: what the caller may see of them depends on who asks.
+  @Field(() => TenantReference, { nullable: true, description: 'The tenant it happened in; null for platform events, and for a tenant you may not see.' })
+  tenant?: TenantReference | null;
 
-  @Field(() => AuditUserType, { nullable: true, description: 'The user who caused it, when a user did.' })
-  actor!: AuditUserType | null;
+  @Field(() => AuditUserType, {
+    nullable: true,
+    description: 'The user who caused it, when a user did and you may see them: a platform user (actorKind PLATFORM) only to platform admins.',
+  })
+  actor?: AuditUserType | null;
 
-  @Field(() => String, { description: 'USER, API_KEY or SYSTEM.' })
-  actorKind!: string;
+  @Field(() => AuditActorKind, { description: 'What kind of principal caused it.' })
+  actorKind?: AuditActorKind;
+
+  /** Not GraphQL fields: what the record says, for the resolvers above. */
+  tenantId!: string | null;
+  recordedActorKind!: ActorKind;
+  actorId!: string | null;
 
   @Field(() => Date)
   occurredAt!: Date;

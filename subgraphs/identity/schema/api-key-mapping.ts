@@ -1,4 +1,3 @@
-import { tenantReference } from '../../../infrastructure/graphql/entity-references';
 import type { ApiKey } from '../service/api-key';
 import { ApiKeyType } from './api-key.type';
 
@@ -8,7 +7,7 @@ export function toApiKeyType(apiKey: ApiKey): ApiKeyType {
     name: apiKey.name,
     permissions: apiKey.permissions,
     last4: apiKey.last4,
-    tenant: tenantReference(apiKey.tenantId)!,
+    tenantId: apiKey.tenantId,
     createdAt: apiKey.createdAt,
     expiresAt: apiKey.expiresAt,
     revokedAt: apiKey.revokedAt,

@@ -1,8 +1,10 @@
 import { Arg, Args, Ctx, Directive, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
+import { tenantReference, type TenantReference } from '../../../infrastructure/graphql/entity-references';
 import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { IdentityContext } from '../identity-context';
+import { mayReference } from '../service/reference-visibility';
 import { ApiKeysArgs, CreateApiKeyInput, RevokeApiKeyInput } from './api-key.inputs';
 import { toApiKeyType } from './api-key-mapping';
 import { ApiKeyConnection, ApiKeyType, CreateApiKeyPayload } from './api-key.type';
@@ -36,5 +38,10 @@ export class ApiKeyResolver {
   async createdBy(@Root() apiKey: ApiKeyType, @Ctx() ctx: IdentityContext): Promise<UserType | null> {
     const user = await ctx.users.resolveReference(apiKey.createdById);
     return user ? toUserType(user) : null;
+  }
+
+  @FieldResolver()
+  tenant(@Root() apiKey: ApiKeyType, @Ctx() ctx: IdentityContext): TenantReference | null {
+    return mayReference(ctx.request.principal, apiKey.tenantId, PERMISSIONS.tenantsRead) ? tenantReference(apiKey.tenantId) : null;
   }
 }

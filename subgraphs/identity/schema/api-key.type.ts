@@ -17,8 +17,12 @@ export class ApiKeyType {
   @Field(() => String, { description: 'The last four characters of the key, to tell keys apart.' })
   last4!: string;
 
-  @Field(() => TenantReference)
-  tenant!: TenantReference;
+  /** Resolved from tenantId by ApiKeyResolver, when tenancy would show that tenant to the caller. */
+  @Field(() => TenantReference, { nullable: true, description: 'The tenant the key belongs to; null when you may not see it.' })
+  tenant?: TenantReference | null;
+
+  /** Not a GraphQL field: resolved to `tenant`. */
+  tenantId!: string;
 
   @Field(() => Date)
   createdAt!: Date;

@@ -73,11 +73,11 @@ export class RoleResolver {
 export class UserRolesResolver {
   @FieldResolver(() => [RoleAssignmentType], { description: 'Roles assigned to the user, with where each applies. The user themself or roles:read.' })
   async roleAssignments(@Root() user: UserType, @Ctx() ctx: IdentityContext): Promise<RoleAssignmentType[]> {
-    return (await ctx.roles.assignmentsOf({ id: user.id, tenantId: user.tenant?.id ?? null })).map(toAssignmentType);
+    return (await ctx.roles.assignmentsOf({ id: user.id, tenantId: user.tenantId })).map(toAssignmentType);
   }
 
   @FieldResolver(() => [String], { description: 'Every permission the user holds somewhere: built-in roles and all assignments.' })
   async permissions(@Root() user: UserType, @Ctx() ctx: IdentityContext): Promise<string[]> {
-    return ctx.roles.permissionsOf({ id: user.id, tenantId: user.tenant?.id ?? null, roles: user.roles });
+    return ctx.roles.permissionsOf({ id: user.id, tenantId: user.tenantId, roles: user.roles });
   }
 }

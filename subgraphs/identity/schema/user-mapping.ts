@@ -1,5 +1,4 @@
 import type { User } from '../service/user';
-import { departmentReference, organizationReference, tenantReference } from '../../../infrastructure/graphql/entity-references';
 import { UserStatus, UserType } from './user.type';
 
 export function toUserType(user: User): UserType {
@@ -8,9 +7,9 @@ export function toUserType(user: User): UserType {
     email: user.email,
     displayName: user.displayName,
     status: UserStatus[user.status],
-    tenant: tenantReference(user.tenantId),
-    organization: organizationReference(user.organizationId),
-    department: departmentReference(user.departmentId),
+    tenantId: user.tenantId,
+    organizationId: user.organizationId,
+    departmentId: user.departmentId,
     roles: user.roles,
   });
 }

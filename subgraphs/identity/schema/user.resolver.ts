@@ -1,6 +1,15 @@
-import { Arg, Args, Ctx, Directive, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
+import {
+  departmentReference,
+  organizationReference,
+  tenantReference,
+  type DepartmentReference,
+  type OrganizationReference,
+  type TenantReference,
+} from '../../../infrastructure/graphql/entity-references';
 import { AUTHENTICATED, requiresScopes } from '../../../infrastructure/graphql/federated-schema';
+import { mayReference } from '../service/reference-visibility';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { IdentityContext } from '../identity-context';
 import { CreateUserInput, DeleteUserInput, ReactivateUserInput, SignInInput, SuspendUserInput, UpdateUserInput, UsersArgs } from './user.inputs';
@@ -59,5 +68,24 @@ export class UserResolver {
   async signIn(@Ctx() ctx: IdentityContext, @Arg('input', () => SignInInput) input: SignInInput): Promise<AuthPayload> {
     const result = await ctx.authentication.signIn(input);
     return Object.assign(new AuthPayload(), { ...result, user: toUserType(result.user) });
+  }
+
+  // Tenancy owns these: each is handed out only when tenancy would show it to the caller, else it reads as null.
+  @FieldResolver()
+  tenant(@Root() user: UserType, @Ctx() ctx: IdentityContext): TenantReference | null {
+    const { tenantId } = user;
+    return tenantId !== null && mayReference(ctx.request.principal, tenantId, PERMISSIONS.tenantsRead) ? tenantReference(tenantId) : null;
+  }
+
+  @FieldResolver()
+  organization(@Root() user: UserType, @Ctx() ctx: IdentityContext): OrganizationReference | null {
+    const { tenantId, organizationId } = user;
+    return tenantId !== null && mayReference(ctx.request.principal, tenantId, PERMISSIONS.organizationsRead) ? organizationReference(organizationId) : null;
+  }
+
+  @FieldResolver()
+  department(@Root() user: UserType, @Ctx() ctx: IdentityContext): DepartmentReference | null {
+    const { tenantId, departmentId } = user;
+    return tenantId !== null && mayReference(ctx.request.principal, tenantId, PERMISSIONS.organizationsRead) ? departmentReference(departmentId) : null;
   }
 }

@@ -26,14 +26,21 @@ export class UserType {
   @Field(() => UserStatus)
   status!: UserStatus;
 
-  @Field(() => TenantReference, { nullable: true })
-  tenant!: TenantReference | null;
+  // tenant, organization and department are resolved by UserResolver from the ids below: whether the caller may be
+  // handed one depends on who asks.
+  @Field(() => TenantReference, { nullable: true, description: 'Null for platform users.' })
+  tenant?: TenantReference | null;
 
   @Field(() => OrganizationReference, { nullable: true, description: 'The organization the user belongs to, if any.' })
-  organization!: OrganizationReference | null;
+  organization?: OrganizationReference | null;
 
   @Field(() => DepartmentReference, { nullable: true, description: 'The department the user belongs to, if any.' })
-  department!: DepartmentReference | null;
+  department?: DepartmentReference | null;
+
+  /** Not GraphQL fields: where the user belongs, for the resolvers above. */
+  tenantId!: string | null;
+  organizationId!: string | null;
+  departmentId!: string | null;
 
   @Field(() => [String])
   roles!: string[];

@@ -44,7 +44,8 @@ export class OrganizationResolver {
   @Directive(requiresScopes(PERMISSIONS.organizationsRead))
   @FieldResolver(() => TenantType)
   async tenant(@Root() organization: OrganizationType, @Ctx() ctx: TenancyContext): Promise<TenantType | null> {
-    const tenant = await ctx.tenants.resolveReference(organization.tenantId);
+    // Inside tenancy, not a reference: the visible organization's tenant, with tenant(id)'s rule (FORBIDDEN without tenants:read).
+    const tenant = await ctx.tenants.find({ id: organization.tenantId });
     return tenant ? toTenantType(tenant) : null;
   }
 

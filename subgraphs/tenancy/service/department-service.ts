@@ -32,6 +32,11 @@ export class DepartmentService {
     return this.access.visible(await this.byId.load(id), field, id);
   }
 
+  /** Entity reference from another subgraph (`User.department`): like find, but one the caller may not see is null, never an error. */
+  async resolveReference(id: string): Promise<Department | null> {
+    return this.access.visibleOrNull(await this.byId.load(id));
+  }
+
   async list(args: { organizationId: string; first?: number | null; after?: string | null; includeArchived?: boolean | null }): Promise<Page<Department>> {
     const page = parsePageRequest(args.first, args.after);
     await this.organizations.find(args.organizationId);

@@ -17,6 +17,11 @@ export class HierarchyAccess {
     );
   }
 
+  /** The row, if the caller may see it; otherwise null (entity references from other subgraphs). */
+  visibleOrNull<T extends { tenantId: string }>(row: T | null): T | null {
+    return row && this.canRead(row.tenantId) ? row : null;
+  }
+
   /** The row, if the caller may see it; otherwise NOT_FOUND naming what was asked for. */
   visible<T extends { tenantId: string }>(row: T | null, what: string, id: string): T {
     requireSignedIn(this.principal);

@@ -36,6 +36,11 @@ export class OrganizationService {
     return this.access.visible(await this.byId.load(id), 'organization', id);
   }
 
+  /** Entity reference from another subgraph (`User.organization`): like find, but one the caller may not see is null, never an error. */
+  async resolveReference(id: string): Promise<Organization | null> {
+    return this.access.visibleOrNull(await this.byId.load(id));
+  }
+
   async list(args: { tenantId?: string | null; first?: number | null; after?: string | null; includeArchived?: boolean | null }): Promise<Page<Organization>> {
     const page = parsePageRequest(args.first, args.after);
     const tenantId = this.access.targetTenant(args.tenantId, false);

@@ -1,6 +1,6 @@
 import type { EventType } from '../../../infrastructure/events/event-types';
 import type DataLoader from 'dataloader';
-import { PERMISSIONS, hasPermission, requirePermission, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
+import { PERMISSIONS, hasPermission, reachesEveryTenant, requirePermission, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
 import { uuid7 } from '../../../infrastructure/events/uuid7';
@@ -45,10 +45,14 @@ export class TenantService {
     return row ? toTenant(row) : null;
   }
 
-  /** Entity reference from another subgraph (e.g. `User.tenant`), same visibility rule as `tenant(id)`. */
+  /**
+   * Entity reference from another subgraph (e.g. `User.tenant`): the same visibility rule as `tenant(id)`, but a
+   * tenant the caller may not see is null, never an error, so the referencing field reads as a plain null.
+   */
   async resolveReference(id: string): Promise<Tenant | null> {
-    requireTenantAccess(this.principal, id, PERMISSIONS.tenantsRead);
-    return this.byId.load(id);
+    const principal = this.principal;
+    const visible = reachesEveryTenant(principal) || (principal.tenantId === id && hasPermission(principal, PERMISSIONS.tenantsRead));
+    return visible ? this.byId.load(id) : null;
   }
 
   /** Platform admins page through every tenant; anyone else sees exactly their own. */
