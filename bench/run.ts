@@ -1,6 +1,7 @@
 import { benchAuditIngest } from './audit-ingest-scenario';
 import { benchAuditLatency } from './audit-latency-scenario';
 import { benchEffectiveConfiguration } from './configuration-scenario';
+import { benchHotReload } from './hot-reload-scenario';
 import { benchIdentity } from './identity-scenario';
 import { startBenchPlatform } from './platform-process';
 import { summary, timed } from './stats';
@@ -23,8 +24,11 @@ async function call(url: string, query: string, variables: Record<string, unknow
 
 const SIGN_IN = 'mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }';
 
-/** BENCH_ONLY=platform|audit runs one group of scenarios; unset runs all. BENCH_AUDIT_RATE overrides the audit latency scenario's 200 mutations/s. */
-const GROUPS = ['platform', 'audit'] as const;
+/**
+ * BENCH_ONLY=platform|reload|audit runs one group of scenarios; unset runs all. BENCH_AUDIT_RATE overrides the audit
+ * latency scenario's 200 mutations/s.
+ */
+const GROUPS = ['platform', 'reload', 'audit'] as const;
 type Group = (typeof GROUPS)[number];
 
 function selectedGroups(only: string | undefined): readonly Group[] {
@@ -43,6 +47,8 @@ function positiveNumber(name: string, raw: string): number {
 async function main(): Promise<void> {
   const groups = selectedGroups(process.env.BENCH_ONLY);
   if (groups.includes('platform')) await benchPlatform();
+  // Its own platform, watching a supergraph file the scenario replaces under load.
+  if (groups.includes('reload')) await benchHotReload();
   if (groups.includes('audit')) {
     // Each starts and drops its own databases (and platform), after the platform scenarios' platform has stopped.
     await benchAuditIngest();
