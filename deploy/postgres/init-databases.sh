@@ -4,7 +4,7 @@
 # Each subgraph owns its own database; its migrations create the tables on first start.
 #
 # The services themselves log in as lattice_service: no superuser, no owner, only a member of lattice_app, the
-# role row-level security binds (see docs/architecture.md). Its password comes from LATTICE_SERVICE_DB_PASSWORD.
+# role row-level security binds (see docs/security.md, Row-level security). Its password comes from LATTICE_SERVICE_DB_PASSWORD.
 set -eu
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
   -v service_password="${LATTICE_SERVICE_DB_PASSWORD:?set LATTICE_SERVICE_DB_PASSWORD}" <<'SQL'

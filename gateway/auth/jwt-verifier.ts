@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { PLATFORM_ONLY_PERMISSIONS } from '../../infrastructure/authorization/permissions';
 import { LruMap } from '../../infrastructure/cache/lru-map';
 import type { Principal } from '../../infrastructure/context/request-context';
 import { errors } from '../../infrastructure/errors/error-codes';
@@ -7,6 +8,8 @@ import type { CredentialVerifier } from './authenticate-request';
 import type { BearerScheme } from './bearer-credential-verifier';
 
 /** Asymmetric algorithms only: a JWKS publishes public keys, so `none` and HMAC tokens can never verify. */
+const PLATFORM_ONLY: ReadonlySet<string> = new Set(PLATFORM_ONLY_PERMISSIONS);
+
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 export interface JwtVerifierOptions {
@@ -52,7 +55,8 @@ export class JwtVerifier implements CredentialVerifier {
         subject: payload.sub!,
         tenantId: null,
         roles: [],
-        permissions: scopesOf(payload.scope, payload.scp),
+        // Platform-wide power comes from identity alone: another issuer's token can never reach every tenant.
+        permissions: scopesOf(payload.scope, payload.scp).filter((scope) => !PLATFORM_ONLY.has(scope)),
         ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat * 1000 } : {}),
       };
       this.verified.set(token, { principal, expiresAtMs: payload.exp! * 1000 });

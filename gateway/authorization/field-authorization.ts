@@ -27,7 +27,7 @@ export function refusalError(refusal: FieldRefusal): GraphQLFormattedError {
  * `useFieldAuthorization`: enforces the supergraph's `@authenticated` and `@requiresScopes` before the query planner
  * runs, so before any subgraph is called. If any selected field is refused, the whole operation is: the answer has
  * one error per refused field and no data. Apollo Router instead nulls the refused fields and runs the rest; we do
- * not, because a partial answer is easily read as "there is nothing there" (see docs/security.md).
+ * not, because a partial answer is easily read as "there is nothing there" (see docs/security.md, Field authorization).
  * The requirements are read from each supergraph version once, and a request is checked against its own version's.
  */
 export function useFieldAuthorization(options: {

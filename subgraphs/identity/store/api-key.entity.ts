@@ -35,7 +35,7 @@ export class ApiKeyEntity {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
 
-  /** Written in batches reported by the gateways, never per request (see docs/architecture.md, API keys). */
+  /** Written in batches reported by the gateways, never per request (see docs/security.md, API keys). */
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
 
