@@ -23,8 +23,13 @@ export interface ServiceProcess {
 }
 
 /** Runs a compiled entry point (`dist/...`) as a real process; `npm test` builds first. */
-export function startProcess(entry: string, env: NodeJS.ProcessEnv): ServiceProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startProcess(entry: string, env: NodeJS.ProcessEnv, args: readonly string[] = []): ServiceProcess {
+  return startCommand(process.execPath, [join(ROOT, 'dist', entry), ...args], env);
+}
+
+/** Runs any command whose logs are JSON lines on stdout (a Lattice service, or another gateway a benchmark compares). */
+export function startCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv): ServiceProcess {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const lines: Record<string, unknown>[] = [];
   const waiters: { test: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
