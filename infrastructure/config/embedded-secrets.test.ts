@@ -19,6 +19,12 @@ describe('embedded secrets', () => {
     expect(withEmbeddedSecrets(config).contextSecret).toBe(first);
   });
 
+  it('creates a missing data dir enterable by its owner only', () => {
+    const fresh = join(dataDir, 'fresh');
+    withEmbeddedSecrets(parseConfig({ LATTICE_DATA_DIR: fresh }, 'platform'));
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+  });
+
   it('prefers a configured secret and writes nothing', () => {
     const config = parseConfig({ LATTICE_DATA_DIR: dataDir, LATTICE_CONTEXT_SECRET: 's'.repeat(40) }, 'platform');
     expect(withEmbeddedSecrets(config).contextSecret).toBe('s'.repeat(40));

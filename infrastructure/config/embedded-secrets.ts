@@ -9,7 +9,8 @@ import type { LatticeConfig } from './config';
  */
 export function withEmbeddedSecrets(config: LatticeConfig): LatticeConfig {
   if (config.contextSecret) return config;
-  mkdirSync(config.dataDir, { recursive: true });
+  // Created readable by this user only: it holds the secret and the databases (their sockets included).
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const path = join(config.dataDir, 'secrets.json');
   if (!existsSync(path)) {
     const contextSecret = randomBytes(32).toString('base64url');

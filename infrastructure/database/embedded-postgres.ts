@@ -1,39 +1,65 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { placeSocket, removeStaleSocket, socketDatabaseUrl } from './private-socket';
 
 export interface EmbeddedPostgres {
-  /** A postgres:// URL the ordinary `pg` driver connects to. */
+  /** A postgres:// URL the ordinary `pg` driver connects to: a Unix socket directory, never a TCP port. */
   readonly url: string;
+  /** The 0700 directory holding the socket (under the system temp dir when `socketDir`'s path was too long). */
+  readonly socketDir: string;
   /** How many client connections the socket server admits; size pools below it. */
   readonly maxConnections: number;
   stop(): Promise<void>;
 }
 
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  /** Where the socket goes (made mode 0700). Default, or when its path is too long for a socket: a private temp dir. */
+  socketDir?: string;
+  maxConnections?: number;
+}
+
 /**
- * Real PostgreSQL (PGlite, compiled to WASM) on a loopback port, spoken to over the wire protocol so TypeORM's
- * `pg` driver runs unchanged. PGlite has one backend: the socket server queues statements and, while one
- * connection holds a transaction, runs only that connection's statements, so transactions stay isolated.
+ * Real PostgreSQL (PGlite, compiled to WASM) spoken to over the wire protocol so TypeORM's `pg` driver runs
+ * unchanged. PGlite has one login, a superuser with no password, so it listens on no TCP port: only on a Unix
+ * socket in a directory no other local user can enter. PGlite has one backend: the socket server queues
+ * statements and, while one connection holds a transaction, runs only that connection's statements, so
+ * transactions stay isolated.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; maxConnections?: number }): Promise<EmbeddedPostgres> {
-  mkdirSync(options.dataDir, { recursive: true });
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  // The data files hold every tenant's rows: readable by this user only (files inside keep PGlite's modes).
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
+  const socket = placeSocket(options.socketDir);
+  const removeTemporaryDir = () => {
+    if (socket.temporary) rmSync(socket.dir, { recursive: true, force: true });
+  };
   const maxConnections = options.maxConnections ?? 8;
-  const db = await PGlite.create(options.dataDir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
-  keepExtendedQueriesWhole(server, db);
+  let db: PGlite | undefined;
+  let server: PGLiteSocketServer | undefined;
   try {
+    await removeStaleSocket(socket.path);
+    db = await PGlite.create(options.dataDir);
+    server = new PGLiteSocketServer({ db, path: socket.path, maxConnections });
+    keepExtendedQueriesWhole(server, db);
     await server.start();
+    chmodSync(socket.path, 0o600);
   } catch (error) {
-    await db.close();
+    await server?.stop().catch(() => undefined);
+    await db?.close().catch(() => undefined);
+    removeTemporaryDir();
     throw error;
   }
-  const url = `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
+  const [listening, opened] = [server, db];
   return {
-    url,
+    url: socketDatabaseUrl(socket.dir),
+    socketDir: socket.dir,
     maxConnections,
     async stop() {
-      await server.stop();
-      await db.close();
+      await listening.stop(); // closing the server removes the socket file
+      await opened.close();
+      removeTemporaryDir();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { LatticeConfig, SubgraphName } from '../config/config';
 import { openDatabase, type DatabaseOptions } from '../database/data-source';
@@ -41,8 +41,13 @@ export function postgresModule(subgraph: SubgraphName): InfrastructureModule<Pos
           return { url, appUrl: appDatabaseUrl, embedded: false, poolSize: SERVER_POOL_SIZE, stop: async () => {} };
         }
         const dataDir = join(config.dataDir, subgraph);
-        const embedded = await startEmbeddedPostgres({ dataDir, maxConnections: EMBEDDED_CONNECTIONS });
-        moduleLogger(ctx).info(`${subgraph}: embedded PostgreSQL (PGlite) ready`, { dataDir });
+        // A Unix socket in a 0700 directory, no TCP port: PGlite's one login is a superuser without a password.
+        const socketDir = join(config.dataDir, 'sockets', subgraph);
+        const embedded = await startEmbeddedPostgres({ dataDir, socketDir, maxConnections: EMBEDDED_CONNECTIONS });
+        if (embedded.socketDir !== resolve(socketDir)) {
+          moduleLogger(ctx).warn(`${subgraph}: ${socketDir} is too long a path for a Unix socket; the embedded database's socket is in ${embedded.socketDir} instead`);
+        }
+        moduleLogger(ctx).info(`${subgraph}: embedded PostgreSQL (PGlite) ready`, { dataDir, socketDir: embedded.socketDir });
         // PGlite has one user, a superuser: every unit of work drops to the app role with SET LOCAL ROLE.
         return { url: embedded.url, appUrl: undefined, embedded: true, poolSize: EMBEDDED_CONNECTIONS - 1, stop: () => embedded.stop() };
       },

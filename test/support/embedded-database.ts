@@ -6,6 +6,10 @@ import { ROOT } from './processes';
 
 export interface EmbeddedDatabaseProcess {
   url: string;
+  /** The directory holding the database's Unix socket. */
+  socketDir: string;
+  /** The process serving it. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -15,21 +19,22 @@ export interface EmbeddedDatabaseProcess {
  * socket it is an ordinary PostgreSQL server to `pg`, exactly as the embedded platform uses it.
  */
 export async function startEmbeddedDatabase(): Promise<EmbeddedDatabaseProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lattice-pglite-'));
+  const root = mkdtempSync(join(tmpdir(), 'lattice-pglite-'));
   const module = join(ROOT, 'dist', 'infrastructure', 'database', 'embedded-postgres.js');
-  const script = `require(${JSON.stringify(module)}).startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)} })
-    .then((db) => { process.stdout.write('URL ' + db.url + '\\n'); process.on('SIGTERM', () => db.stop().then(() => process.exit(0))); })
+  const options = { dataDir: join(root, 'data'), socketDir: join(root, 'socket') };
+  const script = `require(${JSON.stringify(module)}).startEmbeddedPostgres(${JSON.stringify(options)})
+    .then((db) => { process.stdout.write('READY ' + JSON.stringify({ url: db.url, socketDir: db.socketDir }) + '\\n'); process.on('SIGTERM', () => db.stop().then(() => process.exit(0))); })
     .catch((error) => { console.error(error); process.exit(1); });`;
   const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const ready = await new Promise<{ url: string; socketDir: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`embedded PostgreSQL did not start within 60 s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /^URL (\S+)$/m.exec(output);
+      const match = /^READY (\{.*\})$/m.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(JSON.parse(match[1]) as { url: string; socketDir: string });
       }
     };
     child.stdout.on('data', onData);
@@ -38,14 +43,21 @@ export async function startEmbeddedDatabase(): Promise<EmbeddedDatabaseProcess> 
       clearTimeout(timer);
       reject(new Error(`embedded PostgreSQL exited with ${code}:\n${output}`));
     });
+  }).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+    throw error;
   });
   return {
-    url,
+    ...ready,
+    pid: child.pid!,
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(root, { recursive: true, force: true });
     },
   };
 }
