@@ -48,6 +48,12 @@ describe('configuration', () => {
     expect(config.subgraphs.tenancy).toEqual({ port: 4002, url: undefined, databaseUrl: 'postgres://db/tenancy', appDatabaseUrl: undefined });
   });
 
+  it('names the audit consumer after LATTICE_AUDIT_CONSUMER, and refuses one that is no plain name', () => {
+    expect(parseConfig({ LATTICE_AUDIT_CONSUMER: 'audit-0' }, 'platform').auditConsumer).toBe('audit-0');
+    expect(parseConfig({}, 'platform').auditConsumer).toBeUndefined();
+    expect(() => parseConfig({ LATTICE_AUDIT_CONSUMER: 'audit 0' }, 'platform')).toThrow(/LATTICE_AUDIT_CONSUMER: must be 1 to 100 of/);
+  });
+
   it('turns introspection off with NODE_ENV=production unless LATTICE_INTROSPECTION says otherwise', () => {
     expect(parseConfig({}, 'platform').introspection).toBe(true);
     expect(parseConfig({ NODE_ENV: 'production' }, 'platform').introspection).toBe(false);

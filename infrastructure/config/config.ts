@@ -40,6 +40,12 @@ export interface LatticeConfig {
   signInThrottle: { accountThreshold: number; ipLimit: number; windowSeconds: number };
   drainTimeoutMs: number;
   /**
+   * LATTICE_AUDIT_CONSUMER: this audit replica's name in the audit consumer group. A restarted replica under the same
+   * name takes back the events it held when it stopped, before anything newer; give each replica its own stable
+   * name (a StatefulSet pod name). Unset: `audit@<host>:<AUDIT_PORT>`, or a name of its own when the port is 0.
+   */
+  auditConsumer: string | undefined;
+  /**
    * Whether the GraphQL endpoints (gateway and every subgraph) answer introspection and "Did you mean …"
    * suggestions: off with NODE_ENV=production, on otherwise; LATTICE_INTROSPECTION overrides.
    */
@@ -171,6 +177,9 @@ const envSchema = z.object({
     .default(900),
   LATTICE_SIGN_IN_IP_LIMIT: z.coerce.number({ error: 'must be a number of attempts' }).int().min(1, 'must be 1 to 100000').max(100_000, 'must be 1 to 100000').default(50),
   LATTICE_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
+  LATTICE_AUDIT_CONSUMER: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9@:._-]{1,100}$/.test(v), {
+    message: 'must be 1 to 100 of A-Z a-z 0-9 @ : . _ -',
+  }),
   NODE_ENV: optionalString,
   LATTICE_INTROSPECTION: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
   LATTICE_SUPERGRAPH_PATH: optionalString,
@@ -248,6 +257,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
     signingKeys: { rotationDays: e.LATTICE_SIGNING_KEY_ROTATION_DAYS, leadSeconds: e.LATTICE_SIGNING_KEY_LEAD_SECONDS },
     signInThrottle: { accountThreshold: e.LATTICE_LOCKOUT_THRESHOLD, ipLimit: e.LATTICE_SIGN_IN_IP_LIMIT, windowSeconds: e.LATTICE_LOCKOUT_WINDOW_SECONDS },
     drainTimeoutMs: e.LATTICE_DRAIN_TIMEOUT_MS,
+    auditConsumer: e.LATTICE_AUDIT_CONSUMER,
     introspection: e.LATTICE_INTROSPECTION === undefined ? e.NODE_ENV !== 'production' : e.LATTICE_INTROSPECTION === 'true',
     gateway: {
       ...GATEWAY_DEFAULTS,

@@ -59,8 +59,8 @@ export function auditModules(options: { embeddedTenancy: boolean } = { embeddedT
         const recorder = new AuditRecorder(store);
         const consumer = await stream.consume({
           group: 'audit',
-          // Stable per replica (host and port): a restarted audit takes back what it held when it stopped, before anything newer.
-          consumer: config.subgraphs.audit.port ? `audit@${hostname()}:${config.subgraphs.audit.port}` : processIdentity('audit'),
+          // Stable per replica: a restarted audit takes back what it held when it stopped, before anything newer.
+          consumer: config.auditConsumer ?? (config.subgraphs.audit.port ? `audit@${hostname()}:${config.subgraphs.audit.port}` : processIdentity('audit')),
           handle: async (events) => {
             await recorder.record(events);
           },

@@ -1,6 +1,6 @@
 import { distributedAvailable } from '../support/modes';
 import { startDistributedPlatform, type RunningPlatform } from '../support/platform';
-import { freePort, startThrowawayRedis, type ThrowawayRedis } from '../support/processes';
+import { startThrowawayRedis, type ThrowawayRedis } from '../support/processes';
 import { createTenantWithAdmin, signInAsAdmin, unique, type TenantWithAdmin } from '../support/scenario';
 import { outOfOrder, readAuditRecords, readOutboxes, verifyChains, waitForAuditToSettle, type AuditLedgerRow, type LedgerEvent, type RecoveryTrace } from './event-ledger';
 import { runClient, WorkloadProgress, type OrganizationState, type SentMutation, type WorkloadClient } from './mutation-workload';
@@ -44,7 +44,7 @@ const firstFew = (items: readonly string[]) => (items.length > 10 ? [...items.sl
   };
 
   beforeAll(async () => {
-    redis = await startThrowawayRedis(await freePort());
+    redis = await startThrowawayRedis();
     platform = await startDistributedPlatform({ env: { REDIS_URL: redis.url } });
     const running = platform;
     const throwaway = redis;

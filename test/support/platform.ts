@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { SubgraphName } from '../../infrastructure/config/config';
-import { cleanEnv, freePort, startProcess, type ServiceProcess } from './processes';
+import { cleanEnv, retryWhilePortTaken, startListening, startProcess, type ServiceProcess } from './processes';
 import { appLoginUrl, createTestDatabases, testInfrastructure, type TestDatabases } from './infrastructure';
 
 export const ADMIN_EMAIL = 'root@lattice.test';
@@ -109,7 +109,33 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
   return launch();
 }
 
-/** `npm run start:<service>` for each service, on real PostgreSQL (one database each) and Redis. */
+/** Where each distributed service is started from, which variable tells it its port, and what it logs once bound. */
+const SERVICES: Record<ServiceName, { entry: string; portVariable: string; listeningLog: string }> = {
+  tenancy: { entry: 'subgraphs/tenancy/main.js', portVariable: 'TENANCY_PORT', listeningLog: 'tenancy subgraph listening' },
+  identity: { entry: 'subgraphs/identity/main.js', portVariable: 'IDENTITY_PORT', listeningLog: 'identity subgraph listening' },
+  audit: { entry: 'subgraphs/audit/main.js', portVariable: 'AUDIT_PORT', listeningLog: 'audit subgraph listening' },
+  gateway: { entry: 'gateway/main.js', portVariable: 'PORT', listeningLog: 'Lattice gateway ready' },
+};
+
+/** One running service of the distributed platform, and the environment (its bound port pinned) it restarts with. */
+interface StartedService {
+  service: ServiceName;
+  env: NodeJS.ProcessEnv;
+  process: ServiceProcess;
+  /** `http://127.0.0.1:<port>` */
+  baseUrl: string;
+}
+
+/**
+ * `npm run start:<service>` for each service, on real PostgreSQL (one database each) and Redis.
+ *
+ * No port is chosen ahead and then handed to a child, where a parallel worker could take it first: each service
+ * binds port 0 and the harness reads the port from its `listening` log, then tells the services started after it.
+ * So they start in dependency order, each step in parallel: tenancy (and its replicas); identity (and its
+ * replicas), which needs TENANCY_URL; audit, which needs IDENTITY_URL; then the gateways, which need all three.
+ * Audit is named in its consumer group by LATTICE_AUDIT_CONSUMER, not by its port, so a restart under the same
+ * name takes back the events it held when it crashed, before anything newer (nothing-lost.e2e.test.ts).
+ */
 export async function startDistributedPlatform(
   options: { extraIdentityReplicas?: number; extraTenancyReplicas?: number; extraGateways?: number; env?: Record<string, string> } = {},
 ): Promise<RunningPlatform> {
@@ -117,17 +143,8 @@ export async function startDistributedPlatform(
   if (!infra.available) throw new Error(infra.reason);
   const databases: TestDatabases<SubgraphName> = await createTestDatabases(infra.postgresUrl, SUBGRAPHS);
   const contextSecret = randomBytes(32).toString('base64url');
-  const ports = { gateway: await freePort(), identity: await freePort(), tenancy: await freePort(), audit: await freePort() };
-  const url = (name: SubgraphName) => `http://127.0.0.1:${ports[name]}/graphql`;
   const env = cleanEnv({
     HOST: '127.0.0.1',
-    PORT: String(ports.gateway),
-    IDENTITY_PORT: String(ports.identity),
-    TENANCY_PORT: String(ports.tenancy),
-    AUDIT_PORT: String(ports.audit),
-    IDENTITY_URL: url('identity'),
-    TENANCY_URL: url('tenancy'),
-    AUDIT_URL: url('audit'),
     IDENTITY_DATABASE_URL: databases.urls.identity,
     TENANCY_DATABASE_URL: databases.urls.tenancy,
     AUDIT_DATABASE_URL: databases.urls.audit,
@@ -140,61 +157,73 @@ export async function startDistributedPlatform(
     LATTICE_CONTEXT_SECRET: contextSecret,
     LATTICE_ADMIN_EMAIL: ADMIN_EMAIL,
     LATTICE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    // One name for the platform's audit, kept through restarts of it or of the whole platform.
+    LATTICE_AUDIT_CONSUMER: `audit-${randomBytes(4).toString('hex')}`,
     ...options.env,
   });
-  // Extra identity replicas share the identity database and start at the same moment as the first one.
-  const replicaPorts = await Promise.all(Array.from({ length: options.extraIdentityReplicas ?? 0 }, () => freePort()));
-  const tenancyReplicaPorts = await Promise.all(Array.from({ length: options.extraTenancyReplicas ?? 0 }, () => freePort()));
-  // Extra gateways are further replicas of the one public entry point, each on its own port.
-  const gatewayPorts = await Promise.all(Array.from({ length: options.extraGateways ?? 0 }, () => freePort()));
+  const copies = (n: number | undefined) => Array.from({ length: 1 + (n ?? 0) });
   const launch = async (): Promise<RunningPlatform> => {
-    const specs: { service: ServiceName; entry: string; env: NodeJS.ProcessEnv }[] = [
-      { service: 'tenancy', entry: 'subgraphs/tenancy/main.js', env },
-      { service: 'audit', entry: 'subgraphs/audit/main.js', env },
-      { service: 'identity', entry: 'subgraphs/identity/main.js', env },
-      ...replicaPorts.map((port) => ({ service: 'identity' as const, entry: 'subgraphs/identity/main.js', env: { ...env, IDENTITY_PORT: String(port) } })),
-      ...tenancyReplicaPorts.map((port) => ({ service: 'tenancy' as const, entry: 'subgraphs/tenancy/main.js', env: { ...env, TENANCY_PORT: String(port) } })),
-      { service: 'gateway', entry: 'gateway/main.js', env },
-      ...gatewayPorts.map((port) => ({ service: 'gateway' as const, entry: 'gateway/main.js', env: { ...env, PORT: String(port) } })),
-    ];
-    const processes = specs.map((spec) => startProcess(spec.entry, spec.env));
-    const stopAll = () => Promise.all(processes.map((p) => p.stop()));
-    const baseUrl = `http://127.0.0.1:${ports.gateway}`;
+    // Every process spawned, at once, so a failed start stops them all; `processes` below is the platform's own list.
+    const spawned: ServiceProcess[] = [];
+    const start = async (service: ServiceName, serviceEnv: NodeJS.ProcessEnv): Promise<StartedService> => {
+      const { entry, portVariable, listeningLog } = SERVICES[service];
+      const listening = await startListening(entry, { ...serviceEnv, [portVariable]: '0' }, listeningLog, (p) => spawned.push(p));
+      const baseUrl = new URL(listening.url).origin;
+      // A restart binds the same port again: every service started after this one was told its URL.
+      return { service, env: { ...serviceEnv, [portVariable]: String(listening.port) }, process: listening.process, baseUrl };
+    };
+    const graphql = (started: StartedService) => `${started.baseUrl}/graphql`;
+    let started: StartedService[];
     try {
-      await Promise.all(processes.map((p) => p.waitForLog(/ started$/)));
-      await Promise.all([baseUrl, ...gatewayPorts.map((port) => `http://127.0.0.1:${port}`)].map((url) => waitReady(url, processes)));
+      const [tenancy, ...tenancyReplicas] = await Promise.all(copies(options.extraTenancyReplicas).map(() => start('tenancy', env)));
+      const withTenancy = { ...env, TENANCY_URL: graphql(tenancy!) };
+      const [identity, ...identityReplicas] = await Promise.all(copies(options.extraIdentityReplicas).map(() => start('identity', withTenancy)));
+      const audit = await start('audit', { ...withTenancy, IDENTITY_URL: graphql(identity!) });
+      const withAll = { ...withTenancy, IDENTITY_URL: graphql(identity!), AUDIT_URL: graphql(audit) };
+      const gateways = await Promise.all(copies(options.extraGateways).map(() => start('gateway', withAll)));
+      // The order callers (and restartService) rely on: the first of each name is the one the gateway routes to.
+      started = [tenancy!, audit, identity!, ...identityReplicas, ...tenancyReplicas, ...gateways];
+      await Promise.all(started.map((s) => s.process.waitForLog(/ started$/)));
+      await Promise.all(gateways.map((g) => waitReady(g.baseUrl, spawned)));
     } catch (error) {
       // A service that failed to start must not leave the others (or the databases) behind.
-      await stopAll();
+      await Promise.all(spawned.map((p) => p.stop()));
       throw error;
     }
+    const processes = started.map((s) => s.process);
+    const stopAll = () => Promise.all(processes.map((p) => p.stop()));
+    const first = (service: ServiceName) => started.find((s) => s.service === service)!;
+    const rest = (service: ServiceName) => started.filter((s) => s.service === service).slice(1);
+    const gateway = first('gateway');
     return {
       mode: 'distributed',
-      baseUrl,
-      graphqlUrl: `${baseUrl}/graphql`,
-      subgraphs: {
-        identity: `http://127.0.0.1:${ports.identity}`,
-        tenancy: `http://127.0.0.1:${ports.tenancy}`,
-        audit: `http://127.0.0.1:${ports.audit}`,
-      },
+      baseUrl: gateway.baseUrl,
+      graphqlUrl: graphql(gateway),
+      subgraphs: { identity: first('identity').baseUrl, tenancy: first('tenancy').baseUrl, audit: first('audit').baseUrl },
       contextSecret,
       databaseUrls: databases.urls,
-      identityReplicas: replicaPorts.map((port) => `http://127.0.0.1:${port}`),
-      tenancyReplicas: tenancyReplicaPorts.map((port) => `http://127.0.0.1:${port}`),
-      extraGateways: gatewayPorts.map((port) => `http://127.0.0.1:${port}/graphql`),
+      identityReplicas: rest('identity').map((s) => s.baseUrl),
+      tenancyReplicas: rest('tenancy').map((s) => s.baseUrl),
+      extraGateways: rest('gateway').map(graphql),
       processes,
       restartService: async (name, restartOptions = {}) => {
-        const index = specs.findIndex((spec) => spec.service === name);
-        const spec = specs[index];
-        const old = processes[index];
-        if (!spec || !old) throw new Error(`restartService: no ${name} process in this platform`);
-        await old.stop(restartOptions.signal ?? 'SIGTERM');
+        const index = started.findIndex((s) => s.service === name);
+        const old = started[index];
+        if (!old) throw new Error(`restartService: no ${name} process in this platform`);
+        await old.process.stop(restartOptions.signal ?? 'SIGTERM');
         if (restartOptions.downForMs) await new Promise((r) => setTimeout(r, restartOptions.downForMs));
-        const fresh = startProcess(spec.entry, spec.env);
-        // In place, so stopAll (which reads the array when called) stops the new process too.
-        processes[index] = fresh;
-        await fresh.waitForLog(/ started$/);
-        return fresh;
+        // Back on the port it had, since the other services know its URL. Another process may have bound that port
+        // while it was down (the kernel hands a freed port out again): wait briefly for it to let go rather than move.
+        const { entry, listeningLog } = SERVICES[name];
+        const fresh = await retryWhilePortTaken(() =>
+          startListening(entry, old.env, listeningLog, (p) => {
+            // In place, so stopAll (which reads the array when called) stops the new process too.
+            processes[index] = p;
+          }),
+        );
+        started[index] = { ...old, process: fresh.process };
+        await fresh.process.waitForLog(/ started$/);
+        return fresh.process;
       },
       stop: stopAll,
       restart: async () => {

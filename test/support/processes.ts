@@ -102,6 +102,60 @@ export function startCommand(command: string, args: readonly string[], env: Node
   };
 }
 
+/** What a service logs when the port it was told to bind is taken (Node's EADDRINUSE, or redis-server's words). */
+const PORT_TAKEN = /EADDRINUSE|Address already in use/;
+
+/** A start that failed only because another process bound the port first; starting again can succeed. */
+export class PortTakenError extends Error {}
+
+export interface ListeningProcess {
+  process: ServiceProcess;
+  /** The `url` the process logged once it was listening. */
+  url: string;
+  /** The port it bound: what a restart must bind again, since other services were told this URL. */
+  port: number;
+}
+
+/**
+ * Starts `entry` and resolves once it logged `listeningLog` with the `url` it bound. Give port 0 (in the env) and
+ * the kernel picks a free port no other process can take first. `onSpawn` sees the process at once, so a caller
+ * starting several can stop them all when one fails. A start that lost its port rejects with PortTakenError.
+ */
+export async function startListening(entry: string, env: NodeJS.ProcessEnv, listeningLog: string, onSpawn: (process: ServiceProcess) => void): Promise<ListeningProcess> {
+  const process = startProcess(entry, env);
+  onSpawn(process);
+  try {
+    const url = String((await process.waitForLog(listeningLog)).url);
+    return { process, url, port: Number(new URL(url).port) };
+  } catch (error) {
+    await process.stop();
+    if (PORT_TAKEN.test(process.output())) throw new PortTakenError(`${entry} lost its port to another process: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+/**
+ * Starts again (`start`) while it fails with PortTakenError, pausing briefly between tries, for at most `forMs`.
+ * For a process that must come back on a port other processes already know, once whoever took it lets it go.
+ */
+export async function retryWhilePortTaken<T>(start: () => Promise<T>, forMs = 10_000): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || Date.now() >= deadline) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/**
+ * A port free at this moment, and only at this moment: any process may take it before the caller's child binds
+ * it (that is how parallel workers once lost whole suites). Use port 0 and read the bound port where the child
+ * logs it; this is only for a child that cannot (redis-server) or whose port must be known before it starts, and
+ * then only with a start retried on PortTakenError.
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -147,17 +201,38 @@ export async function waitForRedisPing(port: number, timeoutMs = 10_000): Promis
   throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
 }
 
-/** Spawns `redis-server --port <port> --bind 127.0.0.1 --save "" --appendonly no` and waits for PING. */
-export async function startThrowawayRedis(port: number): Promise<ThrowawayRedis> {
+/** redis-server logs this once it holds its listening socket (7.0: "Ready to accept connections", 7.2+: "... tcp"). */
+const REDIS_READY = /Ready to accept connections/;
+
+/**
+ * Spawns `redis-server --port <port> --bind 127.0.0.1 --save "" --appendonly no` and waits for PING. redis-server
+ * cannot bind port 0 (it means "no TCP"), so it gets a port free a moment ago; a first start that lost it to another
+ * process tries a new port, a restart (`start()`, whose URL the platform already has) retries the same one.
+ */
+export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
   let child: ChildProcess | null = null;
   let log = '';
-  const start = async () => {
-    if (child && child.exitCode === null && child.signalCode === null) throw new Error(`redis-server on port ${port} is already running`);
-    const spawned = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    spawned.stdout.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
-    spawned.stderr.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+  let port = 0;
+  const startOn = async (onPort: number) => {
+    if (child && child.exitCode === null && child.signalCode === null) throw new Error(`redis-server on port ${onPort} is already running`);
+    log = '';
+    const spawned = spawn('redis-server', ['--port', String(onPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = spawned;
-    await waitForRedisPing(port).catch((error: unknown) => {
+    // Bound, or gone: a PONG before this could come from whoever holds the port.
+    const bound = await new Promise<boolean>((resolve) => {
+      const onOutput = (chunk: Buffer) => {
+        log = (log + chunk.toString()).slice(-4000);
+        if (REDIS_READY.test(log)) resolve(true);
+      };
+      spawned.stdout.on('data', onOutput);
+      spawned.stderr.on('data', onOutput);
+      spawned.once('exit', () => resolve(false));
+    });
+    if (!bound) {
+      if (PORT_TAKEN.test(log)) throw new PortTakenError(`redis-server lost port ${onPort} to another process`);
+      throw new Error(`redis-server on port ${onPort} exited before it was ready; its output:\n${log}`);
+    }
+    await waitForRedisPing(onPort).catch((error: unknown) => {
       spawned.kill('SIGKILL');
       throw new Error(`${(error as Error).message}; its output:\n${log}`);
     });
@@ -169,6 +244,14 @@ export async function startThrowawayRedis(port: number): Promise<ThrowawayRedis>
     running.kill('SIGKILL');
     await gone;
   };
-  await start();
-  return { port, url: `redis://127.0.0.1:${port}`, kill, start };
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      await startOn(port);
+      break;
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= 5) throw error;
+    }
+  }
+  return { port, url: `redis://127.0.0.1:${port}`, kill, start: () => retryWhilePortTaken(() => startOn(port)) };
 }

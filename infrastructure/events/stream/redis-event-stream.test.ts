@@ -1,11 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import { createDomainEvent, type DomainEvent } from '../domain-event';
 import { describeEventStreamContract } from './event-stream.contract';
 import { RedisEventStream } from './redis-event-stream';
 import { canReachRedis } from '../../../test/support/redis-reachable';
+import { startThrowawayRedis, type ThrowawayRedis } from '../../../test/support/processes';
 
 const redisUrl = process.env.LATTICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisReachable = canReachRedis(redisUrl, 1000);
@@ -214,32 +214,30 @@ describeWithRedis('RedisEventStream', () => {
   });
 
   describeWithRedisServer('when Redis comes back empty', () => {
-    let port: number;
-    let server: ChildProcess;
+    let server: ThrowawayRedis;
     const serverConnections: Redis[] = [];
     const key = 'lattice:stream:events';
 
     /** Reconnects every 50 ms; fails what a disconnect cut off (as the event-stream module connects). */
     function onServer(options: RedisOptions = {}): Redis {
-      const redis = new Redis(`redis://127.0.0.1:${port}`, { retryStrategy: () => 50, maxRetriesPerRequest: 0, ...options });
+      const redis = new Redis(server.url, { retryStrategy: () => 50, maxRetriesPerRequest: 0, ...options });
       redis.on('error', () => undefined);
       serverConnections.push(redis);
       return redis;
     }
 
     async function restartEmpty(): Promise<void> {
-      await stopRedisServer(server);
-      server = await startRedisServer(port);
+      await server.kill();
+      await server.start();
     }
 
     beforeEach(async () => {
-      port = await freePort();
-      server = await startRedisServer(port);
+      server = await startThrowawayRedis();
     });
 
     afterEach(async () => {
       await Promise.all(serverConnections.splice(0).map((redis) => (redis.status === 'ready' ? redis.quit() : Promise.resolve(redis.disconnect()))));
-      await stopRedisServer(server);
+      await server.kill();
     });
 
     async function streamOnServer(): Promise<{ stream: RedisEventStream; main: Redis; losses: () => number }> {
@@ -266,11 +264,11 @@ describeWithRedis('RedisEventStream', () => {
       await stream.append(before);
       await waitFor(() => audit.handled.length === 2);
 
-      await stopRedisServer(server);
+      await server.kill();
       await waitFor(() => main.status !== 'ready');
       await expect(stream.append([event()])).rejects.toThrow(/Redis is not connected/);
       await settleFor(300);
-      server = await startRedisServer(port);
+      await server.start();
       await waitFor(() => losses() === 2 && otherLosses === 1);
       const after = [event(), event(), event()];
       await stream.append(after);
@@ -319,48 +317,6 @@ describeWithRedis('RedisEventStream', () => {
     }, 15_000);
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** A throwaway server that keeps nothing on disk, so a restart loses everything. */
-async function startRedisServer(port: number): Promise<ChildProcess> {
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server on port ${port} did not start: ${output}`)), 5000);
-    server.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    server.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server on port ${port} exited with ${String(code)}: ${output}`));
-    });
-  });
-  return server;
-}
-
-async function stopRedisServer(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  server.kill('SIGKILL');
-  await exited;
-}
-
 
 async function waitFor(condition: () => boolean): Promise<void> {
   const deadline = Date.now() + 5000;
