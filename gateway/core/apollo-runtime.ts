@@ -2,7 +2,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { CONTEXT_HEADER } from '../../infrastructure/context/signed-context';
 import { errors } from '../../infrastructure/errors/error-codes';
 import { formatErrorForClient } from '../../infrastructure/errors/format-error';
@@ -20,6 +20,8 @@ export interface VersionRuntime {
   readonly version: SupergraphVersion;
   /** Runs one GraphQL-over-HTTP request on this version. */
   execute(request: HTTPGraphQLRequest, context: GatewayContext): Promise<HTTPGraphQLResponse>;
+  /** Runs one operation on this version as a JSON POST would, through every feature's hooks. */
+  executeOperation(request: { query: string; variables?: Record<string, unknown>; operationName?: string }, context: GatewayContext): Promise<FormattedExecutionResult>;
   /** No new requests; stops once the last one in flight has finished. */
   retire(): Promise<void>;
 }
@@ -136,16 +138,22 @@ export async function startVersionRuntime(version: SupergraphVersion, options: R
   let drained: () => void = () => undefined;
   const idle = new Promise<void>((resolve) => (drained = resolve));
   const stop = () => (stopped ??= server.stop().catch((error: unknown) => logger.warn('could not stop a retired supergraph runtime', { supergraph: version.id, error })));
+  const execute = async (request: HTTPGraphQLRequest, context: GatewayContext): Promise<HTTPGraphQLResponse> => {
+    inFlight += 1;
+    try {
+      return await server.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => context });
+    } finally {
+      inFlight -= 1;
+      if (retired && inFlight === 0) drained();
+    }
+  };
   return {
     version,
-    async execute(request, context) {
-      inFlight += 1;
-      try {
-        return await server.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => context });
-      } finally {
-        inFlight -= 1;
-        if (retired && inFlight === 0) drained();
-      }
+    execute,
+    async executeOperation(operation, context) {
+      const response = await execute({ method: 'POST', headers: new HeaderMap([['content-type', 'application/json']]), search: '', body: operation }, context);
+      if (response.body.kind !== 'complete') throw new Error('an incremental response where one result was expected');
+      return JSON.parse(response.body.string) as FormattedExecutionResult;
     },
     async retire() {
       retired = true;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DocumentNode, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
+import type { DocumentNode, FormattedExecutionResult, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import type { RequestContext } from '../../infrastructure/context/request-context';
 import type { UpgradeHandler } from '../../infrastructure/http/http-server';
 import type { SupergraphVersion } from '../supergraph/supergraph-version';
@@ -37,6 +37,18 @@ export interface OutgoingResponse {
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
+/** What a feature may ask of the running gateway: the features that run before a connection starts streaming. */
+export interface GatewayHandle {
+  /** The supergraph version serving now. */
+  current(): SupergraphVersion;
+  /** Every feature's context step for a request or connection, as HTTP runs it: the context, or the error refusing it. */
+  contextFor(input: ConnectionInput): Promise<GatewayContext | { refused: GraphQLFormattedError }>;
+  /** Every feature's operation checks (field authorization, …) for an operation that is not sent over HTTP. */
+  checkOperation(operation: OperationInput): Promise<readonly GraphQLFormattedError[]>;
+  /** Runs a query on the live version through the normal federated path, with `context`, as an HTTP request would. */
+  execute(request: { query: string; variables?: Record<string, unknown>; operationName?: string }, context: GatewayContext): Promise<FormattedExecutionResult>;
+}
+
 /**
  * One feature of the gateway (authentication, tenant status, field authorization, health, …). The gateway is the
  * list of its features: each hook runs for every feature that has it, in list order. Nothing here is Apollo's; the
@@ -66,6 +78,8 @@ export interface GatewayFeature {
    * refuse the version (the old one keeps serving). Called again with the same version once it is live.
    */
   readonly onSupergraph?: (version: SupergraphVersion, phase: 'prepare' | 'live') => Promise<void> | void;
+  /** Handed the running gateway once the first version serves, before the server listens. */
+  readonly attach?: (gateway: GatewayHandle) => void;
   /** Stops what the feature started, after the last request. */
   readonly stop?: () => Promise<void>;
 }

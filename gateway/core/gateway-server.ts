@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { GraphQLFormattedError } from 'graphql';
 import type { LatticeConfig } from '../../infrastructure/config/config';
 import { ANONYMOUS } from '../../infrastructure/context/request-context';
 import { ERROR_CODES, type ErrorCode } from '../../infrastructure/errors/error-codes';
@@ -10,7 +11,7 @@ import { clientAddressOf, requestIdOf } from '../request-id/request-context';
 import type { SupergraphSource, SupergraphText } from '../supergraph/supergraph-source';
 import { parseSupergraph, SupergraphRefused, type SupergraphGraph, type SupergraphVersion } from '../supergraph/supergraph-version';
 import { startVersionRuntime, type VersionRuntime } from './apollo-runtime';
-import type { ConnectionInput, GatewayContext, GatewayFeature } from './feature';
+import type { ConnectionInput, GatewayContext, GatewayFeature, GatewayHandle, OperationInput } from './feature';
 
 /**
  * Runs every feature's context step, in list order, for one request or connection: the context the gateway signs
@@ -111,6 +112,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     const firstVersion = parseSupergraph(first.sdl, first.origin);
     features = await options.features(firstVersion);
     await goLive(await load(first));
+    const handle = gatewayHandle(features, () => live!);
+    for (const feature of features) feature.attach?.(handle);
     const routes = features.flatMap((f) => f.routes ?? []);
     const graphql = httpGraphqlRoute(
       '/graphql',
@@ -149,6 +152,27 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       for (const feature of [...features].reverse()) await feature.stop?.();
       await live?.retire();
     },
+  };
+}
+
+/** The gateway as features see it (gateway/core/feature.ts, GatewayHandle). */
+function gatewayHandle(features: readonly GatewayFeature[], live: () => VersionRuntime): GatewayHandle {
+  return {
+    current: () => live().version,
+    async contextFor(input) {
+      const context = await contextFor(features, input);
+      if (!('refuse' in context)) return context;
+      const body = context.refuse.body as { errors: GraphQLFormattedError[] };
+      return { refused: body.errors[0]! };
+    },
+    async checkOperation(operation: OperationInput) {
+      for (const feature of features) {
+        const refused = await feature.checkOperation?.(operation);
+        if (refused && refused.length > 0) return refused;
+      }
+      return [];
+    },
+    execute: (request, context) => live().executeOperation(request, context),
   };
 }
 
