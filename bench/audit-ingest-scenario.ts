@@ -80,7 +80,7 @@ function auditRecords(count: number, tenantIds: readonly string[]): AuditRecordI
 async function appendAll(store: PostgresAuditStore, records: readonly AuditRecordInput[], batchSize: number): Promise<{ perSecond: number; appended: number; seconds: number }> {
   let appended = 0;
   const started = process.hrtime.bigint();
-  for (let i = 0; i < records.length; i += batchSize) appended += await store.append(records.slice(i, i + batchSize));
+  for (let i = 0; i < records.length; i += batchSize) appended += (await store.append(records.slice(i, i + batchSize))).length;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { perSecond: records.length / seconds, appended, seconds };
 }

@@ -6,6 +6,8 @@ import { projectRoot } from '../infrastructure/config/project-root';
 
 export interface BenchPlatform {
   graphqlUrl: string;
+  /** The platform's process, for its RSS. */
+  pid: number;
   /** Hands every JSON log line whose msg is `msg` to `handler`, from now on. */
   onLog(msg: string, handler: (line: Record<string, unknown>) => void): void;
   stop(): Promise<void>;
@@ -43,6 +45,7 @@ export async function startBenchPlatform(env: Record<string, string>): Promise<B
   });
   return {
     graphqlUrl,
+    pid: child.pid!,
     onLog,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));

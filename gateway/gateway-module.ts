@@ -23,6 +23,7 @@ import { useRequestId } from './request-id/request-context';
 import { useRevocations } from './revocations/use-revocations';
 import { committedSupergraph, watchedSupergraphFile } from './supergraph/supergraph-source';
 import type { SupergraphGraph, SupergraphVersion } from './supergraph/supergraph-version';
+import { useSubscriptions } from './subscriptions/use-subscriptions';
 import { useTenantStatus } from './tenancy/use-tenant-status';
 
 export const GATEWAY_MODULE = 'gateway';
@@ -123,6 +124,8 @@ async function gatewayFeatures(
     if (tenancy) add(await useTenantStatus({ tenancyGraphqlUrl: () => subgraphUrl(tenancy), contextSecret: secret!, bus, settings }));
     const onForbidden = latticeGraphs.length > 0 ? { onForbidden: recordGatewayDenials(ctx.get<EventStream>(EVENT_STREAM), logger) } : {};
     add(useFieldAuthorization({ logger, ...onForbidden }));
+    // Lattice's subscription fields are served from Lattice's domain events (gateway/subscriptions).
+    if (latticeGraphs.length > 0) add(await useSubscriptions({ bus, logger, settings, introspection: config.introspection }));
   } catch (error) {
     await Promise.all(features.map(async (f) => f.stop?.().catch(() => undefined)));
     throw error;

@@ -75,6 +75,21 @@ export interface GatewaySettings {
   apiKeyUseFlushMs: number;
   /** The largest request body accepted. */
   maxBodyBytes: number;
+  /** Subscriptions over graphql-ws (gateway/subscriptions): protocol timeouts and the limits that close a socket with 4429. */
+  subscriptions: {
+    /** A socket that sends no `connection_init` within this closes with 4408. */
+    initTimeoutMs: number;
+    /** A larger message closes the socket with 4400. */
+    maxMessageBytes: number;
+    /** Pings this often; a socket that does not answer within the same time is dropped. */
+    keepAliveMs: number;
+    maxSubscriptionsPerConnection: number;
+    maxConnectionsPerUser: number;
+    maxConnectionsPerTenant: number;
+    /** Events waiting for one subscriber beyond this, or this many bytes unsent on its socket: it is too slow (4429). */
+    maxPendingEvents: number;
+    maxBufferedBytes: number;
+  };
 }
 
 /** Every gateway tunable's default, in one place (README, "Gateway tunables"). */
@@ -86,6 +101,16 @@ export const GATEWAY_DEFAULTS: Omit<GatewaySettings, 'supergraphPath' | 'foreign
   apiKeyCacheTtlMs: 60_000,
   apiKeyUseFlushMs: 5_000,
   maxBodyBytes: 1024 * 1024,
+  subscriptions: {
+    initTimeoutMs: 10_000,
+    maxMessageBytes: 64 * 1024,
+    keepAliveMs: 12_000,
+    maxSubscriptionsPerConnection: 25,
+    maxConnectionsPerUser: 25,
+    maxConnectionsPerTenant: 10_000,
+    maxPendingEvents: 100,
+    maxBufferedBytes: 1024 * 1024,
+  },
 };
 
 export class ConfigError extends Error {
@@ -185,6 +210,8 @@ const envSchema = z.object({
   LATTICE_SUPERGRAPH_PATH: optionalString,
   LATTICE_SUPERGRAPH_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50, 'must be 50 to 60000 ms').max(60_000, 'must be 50 to 60000 ms').optional(),
   LATTICE_JWKS_URL: httpUrl,
+  LATTICE_SUBSCRIPTION_CONNECTIONS_PER_USER: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be 1 to 100000').max(100_000, 'must be 1 to 100000').optional(),
+  LATTICE_SUBSCRIPTION_CONNECTIONS_PER_TENANT: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be 1 to 1000000').max(1_000_000, 'must be 1 to 1000000').optional(),
   LATTICE_JWT_ISSUER: optionalString,
   LATTICE_JWT_AUDIENCE: optionalString,
 });
@@ -265,6 +292,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
       foreignSupergraph: options.supergraphPath !== undefined,
       supergraphPollMs: e.LATTICE_SUPERGRAPH_POLL_MS ?? GATEWAY_DEFAULTS.supergraphPollMs,
       jwt: { jwksUrl: e.LATTICE_JWKS_URL, issuer: e.LATTICE_JWT_ISSUER, audience: e.LATTICE_JWT_AUDIENCE },
+      subscriptions: {
+        ...GATEWAY_DEFAULTS.subscriptions,
+        maxConnectionsPerUser: e.LATTICE_SUBSCRIPTION_CONNECTIONS_PER_USER ?? GATEWAY_DEFAULTS.subscriptions.maxConnectionsPerUser,
+        maxConnectionsPerTenant: e.LATTICE_SUBSCRIPTION_CONNECTIONS_PER_TENANT ?? GATEWAY_DEFAULTS.subscriptions.maxConnectionsPerTenant,
+      },
     },
   };
 }

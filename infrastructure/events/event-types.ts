@@ -43,3 +43,15 @@ export type EventType = keyof typeof EVENT_TYPES;
 export function isEventType(type: string): type is EventType {
   return Object.prototype.hasOwnProperty.call(EVENT_TYPES, type);
 }
+
+/**
+ * Event types that only ever travel on the live bus: never recorded in an outbox, appended to the stream or audited.
+ * Each announces something already durable elsewhere. They are not in EVENT_TYPES, so a stream consumer refuses one
+ * (`validateRegisteredEvent`) and a service cannot record one through its event store.
+ */
+export const LIVE_EVENT_TYPES = {
+  /** Audit wrote a record: aggregateId is the AuditEvent id, aggregateVersion its sequence in the tenant's chain. */
+  'audit.event.recorded': 1,
+} as const satisfies Record<string, number>;
+
+export type LiveEventType = keyof typeof LIVE_EVENT_TYPES;

@@ -4,6 +4,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { type GraphQLSchema, parse } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import type { Permission } from '../authorization/permissions';
+import { NO_PUBSUB } from './gateway-served-subscriptions';
 import type { IdFormats } from './ids/id-formats';
 import { guardIds } from './ids/id-guard';
 
@@ -47,7 +48,8 @@ export async function buildFederatedSchema(
   referenceResolvers: ReferenceResolvers = {},
   options: FederatedSchemaOptions = {},
 ): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ resolvers, skipCheck: true, validate: false });
+  // Subscription fields are declared here but served by the gateway (see gateway-served-subscriptions.ts).
+  const schema = await buildSchema({ resolvers, skipCheck: true, validate: false, pubSub: NO_PUBSUB });
   const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
   const resolverMap = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const [typeName, reference] of Object.entries(referenceResolvers)) {

@@ -10,7 +10,9 @@ import { databaseModule, postgresModule } from '../../infrastructure/modules/dat
 import { subgraphModule, subgraphModuleName, type RunningSubgraph } from '../../infrastructure/modules/subgraph-module';
 import type { AuditContext } from './audit-context';
 import { toAuditEventType } from './schema/audit-event-mapping';
+import { AUDIT_ID_FORMATS } from './schema/audit-event.inputs';
 import { AuditEventResolver, AuditUserResolver } from './schema/audit-event.resolver';
+import { AuditAnnouncer } from './service/audit-announcements';
 import { ActorDirectory, identityUserTenants } from './service/actor-directory';
 import { AuditQueryService } from './service/audit-query-service';
 import { AuditReferences } from './service/audit-references';
@@ -31,7 +33,7 @@ export function buildAuditSchema() {
       },
     },
     User: { __resolveReference: (reference: Record<string, unknown>) => ({ id: String(reference.id) }) },
-  });
+  }, { idFormats: AUDIT_ID_FORMATS });
 }
 
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
@@ -53,10 +55,11 @@ export function auditModules(options: { embeddedTenancy: boolean } = { embeddedT
       name: 'audit',
       deps: options.embeddedTenancy ? [tenancyModule, identityModule] : [],
       buildSchema: buildAuditSchema,
-      start: async ({ dataSource, stream, config, logger, ctx }) => {
+      start: async ({ dataSource, stream, bus, config, logger, ctx }) => {
         const store: AuditStore = config.mongoUrl ? await MongoAuditStore.connect(config.mongoUrl) : new PostgresAuditStore(dataSource);
         logger.info(`audit records kept in ${config.mongoUrl ? 'MongoDB' : 'PostgreSQL'}`);
-        const recorder = new AuditRecorder(store);
+        // Each record written is announced on the live bus (audit.event.recorded), never on the stream it reads.
+        const recorder = new AuditRecorder(store, new AuditAnnouncer(bus, logger));
         const consumer = await stream.consume({
           group: 'audit',
           // Stable per replica: a restarted audit takes back what it held when it stopped, before anything newer.

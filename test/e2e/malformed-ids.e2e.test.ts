@@ -1,6 +1,7 @@
 import { startEmbeddedPlatform, type RunningPlatform } from '../support/platform';
 import { bearer, codesOf, graphql, type GraphQLResponse } from '../support/graphql-client';
 import { signInAsAdmin } from '../support/scenario';
+import { connectSubscriber } from '../support/subscription-client';
 import { MALFORMED_ID_CASES, type MalformedIdCase } from '../malformed-ids/cases';
 import { rootFieldIdProbes, supergraphIdCoordinates, type IdProbe } from '../malformed-ids/id-probes';
 
@@ -42,7 +43,19 @@ function refusedAsMalformed({ probe, idCase }: Probed, response: GraphQLResponse
 describe('malformed ids through the gateway (embedded mode)', () => {
   let platform: RunningPlatform;
   let token: string;
-  const send = (probe: IdProbe, value: string) => graphql(platform.graphqlUrl, probe.query, probe.variables(value), bearer(token));
+  const send = async (probe: IdProbe, value: string): Promise<GraphQLResponse> => {
+    if (!probe.field.startsWith('Subscription.')) return graphql(platform.graphqlUrl, probe.query, probe.variables(value), bearer(token));
+    // A subscription's refusal is the protocol's `error` message: its payload is the response's errors.
+    const socket = await connectSubscriber(platform.graphqlUrl, token);
+    try {
+      socket.subscribe('probe', probe.query, probe.variables(value));
+      // A subscription it accepts sends nothing until an event: quiet for a second and a half counts as accepted.
+      const answer = await socket.waitFor((m) => m.id === 'probe' && m.type === 'error', 1_500).catch(() => null);
+      return answer ? { status: 200, errors: answer.payload as GraphQLResponse['errors'] } : { status: 200, data: {} };
+    } finally {
+      await socket.close();
+    }
+  };
 
   beforeAll(async () => {
     platform = await startEmbeddedPlatform();

@@ -3,7 +3,19 @@ import { PASSWORD } from '../support/scenario';
 
 export interface World {
   a: { tenantId: string; slug: string; organizationId: string; departmentId: string };
-  b: { tenantId: string; slug: string; organizationId: string; departmentId: string; childDepartmentId: string; adminEmail: string; adminId: string; roleId: string; secret: string };
+  b: {
+    tenantId: string;
+    slug: string;
+    organizationId: string;
+    departmentId: string;
+    childDepartmentId: string;
+    adminEmail: string;
+    adminId: string;
+    roleId: string;
+    secret: string;
+    /** One record of B's audit trail. */
+    auditEventId: string;
+  };
   attackers: Attacker[];
 }
 
@@ -39,7 +51,7 @@ const refusedWith =
 const mentionsNothingOfB = (response: GraphQLResponse, world: World): true | string => {
   if (response.errors?.length) return `unexpected errors ${JSON.stringify(codesOf(response))}`;
   const text = JSON.stringify(response.data);
-  const leaked = [world.b.tenantId, world.b.slug, world.b.organizationId, world.b.departmentId, world.b.childDepartmentId, world.b.adminEmail, world.b.adminId, world.b.roleId, world.b.secret].filter((v) =>
+  const leaked = [world.b.tenantId, world.b.slug, world.b.organizationId, world.b.departmentId, world.b.childDepartmentId, world.b.adminEmail, world.b.adminId, world.b.roleId, world.b.secret, world.b.auditEventId].filter((v) =>
     text.includes(v),
   );
   return leaked.length === 0 ? true : `leaked ${leaked.join(', ')}`;
@@ -84,6 +96,10 @@ export const ISOLATION_CASES: Record<string, CaseFactory> = {
     },
     { name: 'deleted users of every tenant', query: '{ users(first: 100, filter: { status: DELETED }) { edges { node { id email } } } }', expect: mentionsNothingOfB },
   ],
+  'Query.user': (w, attacker) => [
+    { name: "B's admin by id", query: 'query($id: ID!) { user(id: $id) { id email } }', variables: { id: w.b.adminId }, expect: unlessLacking(attacker, 'users:read', NOT_FOUND) },
+    { name: "an id of B's that is no user's, like an unknown id", query: 'query($id: ID!) { user(id: $id) { id } }', variables: { id: w.b.tenantId }, expect: unlessLacking(attacker, 'users:read', NOT_FOUND) },
+  ],
   'Query.tenant': (w) => [
     { name: 'by id', query: 'query($id: ID) { tenant(id: $id) { id name } }', variables: { id: w.b.tenantId }, expect: FORBIDDEN },
     { name: 'by slug', query: 'query($s: String) { tenant(slug: $s) { id name } }', variables: { s: w.b.slug }, expect: FORBIDDEN },
@@ -97,6 +113,9 @@ export const ISOLATION_CASES: Record<string, CaseFactory> = {
       variables: { f: { aggregateId: w.b.organizationId, actorId: w.b.adminId } },
       expect: unlessLacking(attacker, 'audit:read', mentionsNothingOfB),
     },
+  ],
+  'Query.auditEvent': (w, attacker) => [
+    { name: "B's record by id", query: 'query($id: ID!) { auditEvent(id: $id) { id type data } }', variables: { id: w.b.auditEventId }, expect: unlessLacking(attacker, 'audit:read', NOT_FOUND) },
   ],
   'Query.verifyAuditChain': (w) => [
     { name: 'by tenant id', query: 'query($t: ID) { verifyAuditChain(tenantId: $t) { ok checked brokenAt { id } } }', variables: { t: w.b.tenantId }, expect: FORBIDDEN },

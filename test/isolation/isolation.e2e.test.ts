@@ -2,6 +2,7 @@ import { startPlatform, type RunningPlatform } from '../support/platform';
 import { platformModes } from '../support/modes';
 import { bearer, codesOf, graphql, type GraphQLResponse } from '../support/graphql-client';
 import { CREATE_USER, createTenantWithAdmin, PASSWORD, signIn, signInAsAdmin, unique } from '../support/scenario';
+import { eventually } from '../foreign/eventually';
 import { ISOLATION_CASES, type Attempt, type World } from './cases';
 import { supergraphOperations } from './operations';
 
@@ -14,7 +15,7 @@ import { supergraphOperations } from './operations';
  */
 /** The same attempt with every id of tenant B replaced by a well-formed id that exists nowhere. */
 function withUnknownIds(attempt: Attempt, world: World): Attempt | null {
-  const ids = [world.b.tenantId, world.b.organizationId, world.b.departmentId, world.b.childDepartmentId];
+  const ids = [world.b.tenantId, world.b.organizationId, world.b.departmentId, world.b.childDepartmentId, world.b.auditEventId];
   let text = JSON.stringify(attempt.variables ?? {});
   if (!ids.some((id) => text.includes(id))) return null;
   ids.forEach((id, i) => (text = text.split(id).join(`01a21000-0000-7000-8000-00000000000${i}`)));
@@ -95,11 +96,24 @@ describe.each(platformModes())('tenant isolation through the gateway (%s mode)',
       if (created.errors) throw new Error(JSON.stringify(created.errors));
       return { email, token: await signIn(platform.graphqlUrl, email, PASSWORD, a.tenant.slug) };
     };
+    // A record of B's audit trail, once audit has it (events arrive through the outbox, relay and stream).
+    const bAuditEventId = await eventually(
+      async () =>
+        (
+          await graphql<{ auditEvents: { edges: { node: { id: string } }[] } }>(
+            platform.graphqlUrl,
+            'query($t: ID) { auditEvents(tenantId: $t, first: 1) { edges { node { id } } } }',
+            { t: b.tenant.id },
+            bearer(platformToken),
+          )
+        ).data?.auditEvents.edges[0]?.node.id,
+      { timeoutMs: 15_000, what: "a record of tenant B's audit trail" },
+    );
     const orgAdmin = await scopedAdmin({ organizationId: aOtherOrg, roles: ['organization-admin'] });
     const deptAdmin = await scopedAdmin({ departmentId: aSibling, roles: ['department-admin'] });
     world = {
       a: { tenantId: a.tenant.id, slug: a.tenant.slug, organizationId: aOrg, departmentId: aSibling },
-      b: { tenantId: b.tenant.id, slug: b.tenant.slug, organizationId: bOrg, departmentId: bDept, childDepartmentId: bChild, adminEmail: b.admin.email, adminId: b.admin.id, roleId: bRole, secret },
+      b: { tenantId: b.tenant.id, slug: b.tenant.slug, organizationId: bOrg, departmentId: bDept, childDepartmentId: bChild, adminEmail: b.admin.email, adminId: b.admin.id, roleId: bRole, secret, auditEventId: bAuditEventId },
       attackers: [
         { name: 'tenant admin of A', email: a.admin.email, token: a.admin.token, writesOrganizations: true },
         { name: 'organization admin of another organization in A', ...orgAdmin, writesOrganizations: false },

@@ -17,6 +17,12 @@ const UUID: MalformedIdCase = { malformed: 'not-a-uuid', mustBe: 'a UUID' };
 const ROLE_ID: MalformedIdCase = { malformed: 'not-a-role', mustBe: 'a UUID or a built-in role name', legitimate: ['member', 'tenant-admin'] };
 /** Who caused an event: a user or API key UUID, or a service's name for SYSTEM actors (audit's actor_id is text). */
 const ACTOR_ID: MalformedIdCase = { malformed: 'not an actor!', mustBe: 'a user or API key UUID, or the name of a Lattice service', legitimate: ['identity'] };
+/** What an event is about: a UUID, or a configuration slot (`slotId`), as audit's records hold it. */
+const AGGREGATE_ID: MalformedIdCase = {
+  malformed: 'not an aggregate!',
+  mustBe: 'an aggregate id: a UUID, or a configuration slot',
+  legitimate: ['TENANT:01a21000-0000-7000-8000-00000000abcd:billing.plan'],
+};
 
 /**
  * One entry per ID argument and ID input field of the supergraph, by schema coordinate: the suite fails when one is
@@ -26,6 +32,7 @@ export const MALFORMED_ID_CASES: Record<string, MalformedIdCase> = {
   'ArchiveDepartmentInput.id': UUID,
   'ArchiveOrganizationInput.id': UUID,
   'AuditEventFilter.actorId': ACTOR_ID,
+  'AuditEventSubscriptionFilter.aggregateId': AGGREGATE_ID,
   'ConfigurationScopeInput.id': UUID,
   'CreateDepartmentInput.organizationId': UUID,
   'CreateDepartmentInput.parentId': UUID,
@@ -39,6 +46,7 @@ export const MALFORMED_ID_CASES: Record<string, MalformedIdCase> = {
   'MoveDepartmentInput.id': UUID,
   'MoveDepartmentInput.parentId': UUID,
   'Query.apiKeys(tenantId:)': UUID,
+  'Query.auditEvent(id:)': UUID,
   'Query.auditEvents(tenantId:)': UUID,
   'Query.department(id:)': UUID,
   'Query.departments(organizationId:)': UUID,
@@ -49,6 +57,7 @@ export const MALFORMED_ID_CASES: Record<string, MalformedIdCase> = {
   'Query.organizations(tenantId:)': UUID,
   'Query.roles(tenantId:)': UUID,
   'Query.tenant(id:)': UUID,
+  'Query.user(id:)': UUID,
   'Query.users(tenantId:)': UUID,
   'Query.verifyAuditChain(tenantId:)': UUID,
   'ReactivateTenantInput.id': UUID,
@@ -59,6 +68,10 @@ export const MALFORMED_ID_CASES: Record<string, MalformedIdCase> = {
   'RoleAssignmentInput.userId': UUID,
   'RoleScopeInput.id': UUID,
   'SuspendTenantInput.id': UUID,
+  'Subscription.departmentChanged(id:)': UUID,
+  'Subscription.organizationChanged(id:)': UUID,
+  'Subscription.tenantChanged(id:)': UUID,
+  'Subscription.userChanged(id:)': UUID,
   'SuspendUserInput.id': UUID,
   'UpdateRoleInput.id': ROLE_ID,
   'UpdateUserInput.departmentId': UUID,

@@ -109,7 +109,7 @@ function routesInto(type: GraphQLInputType, coordinate: string, steps: Step[], v
 
 const pathOf = (argument: string, steps: readonly Step[]) => steps.reduce((path, step) => ('item' in step ? `${path}[0]` : `${path}.${step.field}`), argument);
 
-function probesOf(root: GraphQLObjectType, operation: 'query' | 'mutation', field: GraphQLField<unknown, unknown>): IdProbe[] {
+function probesOf(root: GraphQLObjectType, operation: 'query' | 'mutation' | 'subscription', field: GraphQLField<unknown, unknown>): IdProbe[] {
   const owner = `${root.name}.${field.name}`;
   const selection = isCompositeType(getNamedType(field.type)) ? ' { __typename }' : '';
   return field.args.flatMap((argument: GraphQLArgument) =>
@@ -138,6 +138,8 @@ export function rootFieldIdProbes(schema: GraphQLSchema = supergraphSchema()): I
   const roots = [
     [schema.getQueryType(), 'query'],
     [schema.getMutationType(), 'mutation'],
+    // Sent over the gateway's WebSocket (malformed-ids.e2e.test.ts): subscriptions are not served over HTTP.
+    [schema.getSubscriptionType(), 'subscription'],
   ] as const;
   return roots.flatMap(([root, operation]) => (root ? Object.values(root.getFields()).flatMap((field) => probesOf(root, operation, field)) : []));
 }

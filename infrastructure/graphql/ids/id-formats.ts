@@ -28,6 +28,16 @@ export const ACTOR_ID: IdFormat = {
   accepts: (value) => UUID_PATTERN.test(value) || SERVICE_NAME.test(value),
 };
 
+/**
+ * An event's aggregate id: a UUID for users, tenants, organizations and the rest, but a slot such as
+ * `TENANT:<uuid>:billing.plan` for configuration (`slotId` in tenancy's service/configuration.ts).
+ */
+const AGGREGATE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,299}$/;
+export const AGGREGATE_ID: IdFormat = {
+  description: 'an aggregate id: a UUID, or a configuration slot such as "TENANT:01964d9e-7a1c-7b2e-8f00-2a1b3c4d5e6f:billing.plan"',
+  accepts: (value) => AGGREGATE_ID_PATTERN.test(value),
+};
+
 /** A UUID, or one of a fixed set of names (e.g. built-in roles, whose id is their name). */
 export function uuidOrOneOf(what: string, names: readonly string[]): IdFormat {
   const known = new Set(names);

@@ -1,39 +1,14 @@
-import { Arg, Args, ArgsType, Ctx, Directive, Field, FieldResolver, ID, InputType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, FieldResolver, ID, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
 import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
+import { servedByGateway } from '../../../infrastructure/graphql/gateway-served-subscriptions';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { AuditContext } from '../audit-context';
 import { tenantReference, type TenantReference } from '../../../infrastructure/graphql/entity-references';
 import { recordedPartiesOf, toAuditEventType } from './audit-event-mapping';
+import { AuditEventsArgs, AuditEventSubscriptionFilterInput } from './audit-event.inputs';
 import { AuditActorKind, AuditChainVerificationType, AuditEventConnection, AuditEventType, AuditUserType } from './audit-event.type';
-
-@InputType('AuditEventFilter', { description: 'Every given field narrows the list; from/to are inclusive bounds on occurredAt.' })
-class AuditEventFilterInput {
-  @Field(() => [String], { nullable: true, description: 'Event types, e.g. ["identity.user.created"]; at most 50.' })
-  types?: string[] | null;
-
-  @Field(() => String, { nullable: true })
-  aggregateId?: string | null;
-
-  @Field(() => ID, { nullable: true, description: 'Who caused the event (user or API key id).' })
-  actorId?: string | null;
-
-  @Field(() => Date, { nullable: true })
-  from?: Date | null;
-
-  @Field(() => Date, { nullable: true })
-  to?: Date | null;
-}
-
-@ArgsType()
-class AuditEventsArgs extends PageArgs {
-  @Field(() => AuditEventFilterInput, { nullable: true })
-  filter?: AuditEventFilterInput | null;
-
-  @Field(() => ID, { nullable: true, description: "Defaults to the caller's tenant; another tenant needs platform:admin." })
-  tenantId?: string | null;
-}
 
 @Resolver(() => AuditEventType)
 export class AuditEventResolver {
@@ -41,6 +16,21 @@ export class AuditEventResolver {
   @Query(() => AuditEventConnection, { description: "The caller's tenant's audit trail, newest first. Needs audit:read. An inverted from/to is BAD_USER_INPUT." })
   async auditEvents(@Ctx() ctx: AuditContext, @Args(() => AuditEventsArgs) args: AuditEventsArgs): Promise<AuditEventConnection> {
     return mapPage(await ctx.audit.list(args), toAuditEventType);
+  }
+
+  @Directive(requiresScopes(PERMISSIONS.auditRead))
+  @Query(() => AuditEventType, { nullable: true, description: 'One audit record by its id; NOT_FOUND when it does not exist or is not yours.' })
+  async auditEvent(@Ctx() ctx: AuditContext, @Arg('id', () => ID) id: string): Promise<AuditEventType> {
+    return toAuditEventType(await ctx.audit.find(id));
+  }
+
+  @Directive(requiresScopes(PERMISSIONS.auditRead))
+  @Subscription(() => AuditEventType, {
+    subscribe: servedByGateway,
+    description: "Each record of your tenant's audit trail as soon as it is written (with its sequence and hash). Served by the gateway over graphql-ws.",
+  })
+  auditEventRecorded(@Arg('filter', () => AuditEventSubscriptionFilterInput, { nullable: true }) _filter?: AuditEventSubscriptionFilterInput | null): AuditEventType {
+    return servedByGateway();
   }
 
   @Directive(requiresScopes(PERMISSIONS.auditRead))

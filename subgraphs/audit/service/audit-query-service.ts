@@ -38,6 +38,22 @@ export class AuditQueryService {
     return toPage(rows, page, (e) => e.eventId, (e) => e);
   }
 
+  /**
+   * `auditEvent(id)`: one record of the caller's tenant, read with audit:read (any tenant's, and the platform's, with
+   * platform:admin). Anything else is NOT_FOUND, exactly like an unknown id, so probing ids tells nothing.
+   */
+  async find(id: string): Promise<AuditRecord> {
+    const principal = this.request.principal;
+    requireSignedIn(principal);
+    const [record] = await this.store.findByIds([id]);
+    const readable =
+      record !== undefined &&
+      (hasPermission(principal, PERMISSIONS.platformAdmin) ||
+        (record.tenantId !== null && record.tenantId === principal.tenantId && hasPermission(principal, PERMISSIONS.auditRead)));
+    if (!record || !readable) throw errors.notFound('audit event', id);
+    return record;
+  }
+
   async byIds(ids: readonly string[]): Promise<AuditRecord[]> {
     const principal = this.request.principal;
     requireSignedIn(principal);

@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../../../infrastructure/events';
-import type { AuditRecordInput, AuditStore } from '../store/audit-store';
+import type { AuditRecord, AuditRecordInput, AuditStore } from '../store/audit-store';
+import { isAuditAnnouncement, type AuditAnnouncer } from './audit-announcements';
 
 /** The audit record of one domain event: every envelope field, nothing added. */
 export function toAuditInput(event: DomainEvent): AuditRecordInput {
@@ -22,11 +23,20 @@ export function toAuditInput(event: DomainEvent): AuditRecordInput {
   };
 }
 
-/** Turns each batch the stream delivers into audit records, idempotently by event id (redelivery adds nothing). */
+/**
+ * Turns each batch the stream delivers into audit records, idempotently by event id (redelivery adds nothing), and
+ * announces the records it wrote on the live bus (a redelivered event was announced when it was first written).
+ */
 export class AuditRecorder {
-  constructor(private readonly store: AuditStore) {}
+  constructor(
+    private readonly store: AuditStore,
+    private readonly announcer: Pick<AuditAnnouncer, 'announce'> | null = null,
+  ) {}
 
-  async record(events: readonly DomainEvent[]): Promise<number> {
-    return this.store.append(events.map(toAuditInput));
+  /** The records that were new. Audit's own announcements are never recorded, should one reach the stream. */
+  async record(events: readonly DomainEvent[]): Promise<AuditRecord[]> {
+    const written = await this.store.append(events.filter((event) => !isAuditAnnouncement(event)).map(toAuditInput));
+    await this.announcer?.announce(written);
+    return written;
   }
 }

@@ -56,9 +56,11 @@ export interface AuditStore {
   /**
    * Idempotent by eventId (a redelivered event changes nothing, not even the chain); new records are chained per
    * tenant in the order given. Batched: one call with thousands of records is a few round trips. Safe when several
-   * audit replicas append concurrently (each chain stays linear). Returns the number of records that were new.
+   * audit replicas append concurrently (each chain stays linear). Returns the records that were new, as chained
+   * (sequence, hash), chain by chain; a redelivered event is not among them. Their recordedAt is the store's clock
+   * when it chained them, which PostgreSQL's stored value may differ from by the statement's duration.
    */
-  append(records: readonly AuditRecordInput[]): Promise<number>;
+  append(records: readonly AuditRecordInput[]): Promise<AuditRecord[]>;
   /** Newest first by eventId (UUIDv7, so time order); after = an eventId cursor (exclusive); from/to on occurredAt inclusive. */
   list(filter: AuditFilter, after: string | null, limit: number): Promise<AuditRecord[]>;
   /** The records that exist among `ids`, in the order asked for (ids that are not event ids match nothing). */

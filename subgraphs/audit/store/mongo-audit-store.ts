@@ -153,14 +153,14 @@ export class MongoAuditStore implements AuditStore {
     ]);
   }
 
-  async append(records: readonly AuditRecordInput[]): Promise<number> {
-    let added = 0;
+  async append(records: readonly AuditRecordInput[]): Promise<AuditRecord[]> {
+    const added: AuditRecord[] = [];
     // One chain at a time: only one lock is ever held, so replicas cannot deadlock.
-    for (const [key, chain] of groupByChain(normalizeBatch(records))) added += await this.appendToChain(key, chain);
+    for (const [key, chain] of groupByChain(normalizeBatch(records))) added.push(...(await this.appendToChain(key, chain)));
     return added;
   }
 
-  private async appendToChain(key: string, chain: readonly AuditRecordInput[]): Promise<number> {
+  private async appendToChain(key: string, chain: readonly AuditRecordInput[]): Promise<AuditRecord[]> {
     const tenantId = chain[0]?.tenantId ?? null;
     const { token, head } = await lockChain(this.heads, key, this.lock);
     let end: ChainPoint | null = null;
@@ -175,13 +175,13 @@ export class MongoAuditStore implements AuditStore {
       const existing = await this.logs.find({ _id: { $in: chain.map((r) => r.eventId) } }, { projection: { _id: 1 } }).toArray();
       const stored = new Set(existing.map((doc) => doc._id));
       const fresh = chain.filter((record) => !stored.has(record.eventId));
-      if (fresh.length === 0) return 0;
+      if (fresh.length === 0) return [];
       const linked = linkRecords(end, fresh, new Date());
       // Ordered: if one insert fails the ones before it stand, a valid prefix that the next appender continues.
       await this.logs.insertMany(linked.map(toDocument), { ordered: true });
       const last = linked[linked.length - 1];
       if (last) end = { sequence: last.sequence, hash: last.hash };
-      return linked.length;
+      return linked;
     } finally {
       await releaseChain(this.heads, key, token, end);
     }

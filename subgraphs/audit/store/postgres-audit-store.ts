@@ -35,9 +35,9 @@ export class PostgresAuditStore implements AuditStore {
   /** The DataSource belongs to the caller (the database module), which also closes it. */
   constructor(private readonly dataSource: DataSource) {}
 
-  async append(records: readonly AuditRecordInput[]): Promise<number> {
+  async append(records: readonly AuditRecordInput[]): Promise<AuditRecord[]> {
     const batch = normalizeBatch(records);
-    if (batch.length === 0) return 0;
+    if (batch.length === 0) return [];
     const chains = groupByChain(batch);
     const keys = chains.map(([key]) => key);
     // Heads are created in their own short statement so the transaction below only ever locks existing rows.
@@ -69,10 +69,10 @@ export class PostgresAuditStore implements AuditStore {
         if (!head) throw new Error(`audit append: the chain head of ${key} vanished while locked`);
         linked.push(...linkRecords(head.last, fresh, recordedAt));
       }
-      if (linked.length === 0) return 0;
+      if (linked.length === 0) return [];
       await insertRecords(manager, linked);
       await advanceHeads(manager, linked);
-      return linked.length;
+      return linked;
     });
   }
 

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, Directive, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
 import {
   departmentReference,
@@ -9,12 +9,13 @@ import {
   type TenantReference,
 } from '../../../infrastructure/graphql/entity-references';
 import { AUTHENTICATED, requiresScopes } from '../../../infrastructure/graphql/federated-schema';
+import { servedByGateway } from '../../../infrastructure/graphql/gateway-served-subscriptions';
 import { mayReference } from '../service/reference-visibility';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { IdentityContext } from '../identity-context';
 import { CreateUserInput, DeleteUserInput, ReactivateUserInput, SignInInput, SuspendUserInput, UpdateUserInput, UsersArgs } from './user.inputs';
 import { toUserType } from './user-mapping';
-import { AuthPayload, UserConnection, UserType } from './user.type';
+import { AuthPayload, UserChangeType, UserConnection, UserType } from './user.type';
 
 @Resolver(() => UserType)
 export class UserResolver {
@@ -31,6 +32,22 @@ export class UserResolver {
     @Args(() => UsersArgs) args: UsersArgs,
   ): Promise<UserConnection> {
     return mapPage(await ctx.users.list(args), toUserType);
+  }
+
+  @Directive(requiresScopes(PERMISSIONS.usersRead))
+  @Query(() => UserType, { nullable: true, description: 'One user; NOT_FOUND when it does not exist, is deleted or is not yours.' })
+  async user(@Ctx() ctx: IdentityContext, @Arg('id', () => ID) id: string): Promise<UserType> {
+    return toUserType(await ctx.users.find(id));
+  }
+
+  @Directive(requiresScopes(PERMISSIONS.usersRead))
+  @Subscription(() => UserChangeType, {
+    subscribe: servedByGateway,
+    description:
+      'A user of your tenant changed (created, updated, renamed, suspended, reactivated, deleted); `id` narrows it to one user. Served by the gateway over graphql-ws.',
+  })
+  userChanged(@Arg('id', () => ID, { nullable: true }) _id?: string | null): UserChangeType {
+    return servedByGateway();
   }
 
   @Directive(requiresScopes(PERMISSIONS.usersWrite))

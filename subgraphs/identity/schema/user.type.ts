@@ -63,3 +63,15 @@ export class AuthPayload {
   @Field(() => UserType)
   user!: UserType;
 }
+
+@ObjectType('UserChange', { description: 'One change of a user, as `userChanged` delivers it.' })
+export class UserChangeType {
+  @Field(() => String, { description: 'The domain event, e.g. "identity.user.updated".' })
+  type!: string;
+
+  @Field(() => Date)
+  occurredAt!: Date;
+
+  @Field(() => UserType, { nullable: true, description: 'The user as it is now; null once deleted, or when you may not see it.' })
+  user!: UserType | null;
+}

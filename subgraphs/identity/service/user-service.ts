@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
 import { scopedGrantsFor } from '../../../infrastructure/authorization/grants';
-import { PERMISSIONS, hasPermission, requireSignedIn, requireTenantAccess, type Permission } from '../../../infrastructure/authorization/permissions';
+import { PERMISSIONS, hasPermission, reachesEveryTenant, requireSignedIn, requireTenantAccess, type Permission } from '../../../infrastructure/authorization/permissions';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
 import type { EventType } from '../../../infrastructure/events/event-types';
@@ -74,6 +74,23 @@ export class UserService {
     if (!user) return null;
     const visible = hasPermission(this.principal, PERMISSIONS.platformAdmin) || (user.tenantId !== null && user.tenantId === this.principal.tenantId);
     return visible ? user : null;
+  }
+
+  /**
+   * `user(id)`: one user the caller could list with `users` (their own tenant, any with platform:admin; a scoped
+   * reader only inside their organizations and departments), and not deleted. Anything else is NOT_FOUND, exactly
+   * like an unknown id, so probing ids tells nothing about other tenants.
+   */
+  async find(id: string): Promise<User> {
+    requireSignedIn(this.principal);
+    const user = await this.byId.load(id);
+    const readable =
+      user !== null &&
+      user.status !== 'DELETED' &&
+      this.reaches(user.tenantId, PERMISSIONS.usersRead) &&
+      isInside(await administeredScope(this.principal, this.tenants, PERMISSIONS.usersRead), user);
+    if (!user || !readable) throw errors.notFound('user', id);
+    return user;
   }
 
   /** Users of one tenant: the caller's own by default; another tenant needs platform:admin. */
@@ -200,10 +217,16 @@ export class UserService {
    */
   private async scopeFor(tenantId: string | null, permission: Permission): Promise<UserScope> {
     requireSignedIn(this.principal);
-    const throughGrants =
-      tenantId !== null && tenantId === this.principal.tenantId && !hasPermission(this.principal, permission) && scopedGrantsFor(this.principal, permission).length > 0;
-    if (!throughGrants) requireTenantAccess(this.principal, tenantId, permission);
+    // Not reached: requireTenantAccess throws the FORBIDDEN that says why (another tenant, or no such permission).
+    if (!this.reaches(tenantId, permission)) requireTenantAccess(this.principal, tenantId, permission);
     return administeredScope(this.principal, this.tenants, permission);
+  }
+
+  /** Does the caller reach any of `tenantId`'s users with `permission`: tenant-wide, through roles assigned at its units, or as platform admin? */
+  private reaches(tenantId: string | null, permission: Permission): boolean {
+    if (reachesEveryTenant(this.principal)) return true;
+    if (tenantId === null || tenantId !== this.principal.tenantId) return false;
+    return hasPermission(this.principal, permission) || scopedGrantsFor(this.principal, permission).length > 0;
   }
 
   /**

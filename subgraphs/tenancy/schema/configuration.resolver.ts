@@ -1,10 +1,11 @@
-import { Arg, Args, Ctx, Directive, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, Mutation, Query, Resolver, Subscription } from 'type-graphql';
 import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
 import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
+import { servedByGateway } from '../../../infrastructure/graphql/gateway-served-subscriptions';
 import type { TenancyContext } from '../tenancy-context';
 import { toConfigurationEntryType, toEffectiveConfigurationType } from './configuration-mapping';
 import { ConfigurationArgs, DeleteConfigurationInput, EffectiveConfigurationArgs, SetConfigurationInput } from './configuration.inputs';
-import { ConfigurationEntryType, EffectiveConfigurationType } from './configuration.type';
+import { ConfigurationChangeType, ConfigurationEntryType, EffectiveConfigurationType } from './configuration.type';
 
 @Resolver()
 export class ConfigurationResolver {
@@ -35,5 +36,14 @@ export class ConfigurationResolver {
   @Mutation(() => Boolean, { description: 'Removes a key at one scope, so lookups fall back to the next level; false when it was not set there.' })
   async deleteConfiguration(@Ctx() ctx: TenancyContext, @Arg('input', () => DeleteConfigurationInput) input: DeleteConfigurationInput): Promise<boolean> {
     return ctx.configuration.delete(input);
+  }
+
+  @Directive(requiresScopes(PERMISSIONS.configRead))
+  @Subscription(() => ConfigurationChangeType, {
+    subscribe: servedByGateway,
+    description: 'A configuration value you may read was set or deleted, at any scope; `key` narrows it to one key. Served by the gateway over graphql-ws.',
+  })
+  configurationChanged(@Arg('key', () => String, { nullable: true }) _key?: string | null): ConfigurationChangeType {
+    return servedByGateway();
   }
 }

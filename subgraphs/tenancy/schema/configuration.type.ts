@@ -44,3 +44,24 @@ export class EffectiveConfigurationType {
   @Field(() => ConfigurationLevel, { description: 'The narrowest level that sets the key.' })
   level!: ConfigurationLevel;
 }
+
+@ObjectType('ConfigurationChange', { description: 'A value set or deleted at one scope, as `configurationChanged` delivers it.' })
+export class ConfigurationChangeType {
+  @Field(() => String, { description: 'The domain event: "tenancy.configuration.set" or "tenancy.configuration.deleted".' })
+  type!: string;
+
+  @Field(() => Date)
+  occurredAt!: Date;
+
+  @Field(() => String)
+  key!: string;
+
+  @Field(() => ConfigurationLevel)
+  level!: ConfigurationLevel;
+
+  @Field(() => ID, { nullable: true, description: 'The tenant, organization or department id; null for GLOBAL.' })
+  scopeId!: string | null;
+
+  @Field(() => ConfigurationEntryType, { nullable: true, description: 'What `configuration(scope, key)` answers now; null once deleted.' })
+  entry!: ConfigurationEntryType | null;
+}

@@ -1,12 +1,13 @@
-import { Arg, Args, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
 import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
+import { servedByGateway } from '../../../infrastructure/graphql/gateway-served-subscriptions';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { TenancyContext } from '../tenancy-context';
 import { toDepartmentType, toOrganizationType } from './hierarchy-mapping';
 import { ArchiveDepartmentInput, CreateDepartmentInput, DepartmentsArgs, MoveDepartmentInput } from './hierarchy.inputs';
-import { DepartmentConnection, DepartmentType, OrganizationType } from './hierarchy.type';
+import { DepartmentChangeType, DepartmentConnection, DepartmentType, OrganizationType } from './hierarchy.type';
 
 @Resolver(() => DepartmentType)
 export class DepartmentResolver {
@@ -38,6 +39,15 @@ export class DepartmentResolver {
   @Mutation(() => DepartmentType, { description: 'Archives the department and its whole subtree.' })
   async archiveDepartment(@Ctx() ctx: TenancyContext, @Arg('input', () => ArchiveDepartmentInput) input: ArchiveDepartmentInput): Promise<DepartmentType> {
     return toDepartmentType(await ctx.departments.archive(input));
+  }
+
+  @Directive(requiresScopes(PERMISSIONS.organizationsRead))
+  @Subscription(() => DepartmentChangeType, {
+    subscribe: servedByGateway,
+    description: 'A department of your tenant changed (created, moved, archived); `id` narrows it to one department. Served by the gateway over graphql-ws.',
+  })
+  departmentChanged(@Arg('id', () => ID, { nullable: true }) _id?: string | null): DepartmentChangeType {
+    return servedByGateway();
   }
 
   @Directive(requiresScopes(PERMISSIONS.organizationsRead))

@@ -72,3 +72,27 @@ export type OrganizationConnection = Connection<OrganizationType>;
 
 export const DepartmentConnection = connectionType('Department', DepartmentType);
 export type DepartmentConnection = Connection<DepartmentType>;
+
+@ObjectType('OrganizationChange', { description: 'One change of an organization, as `organizationChanged` delivers it.' })
+export class OrganizationChangeType {
+  @Field(() => String, { description: 'The domain event, e.g. "tenancy.organization.renamed".' })
+  type!: string;
+
+  @Field(() => Date)
+  occurredAt!: Date;
+
+  @Field(() => OrganizationType, { nullable: true, description: 'The organization as it is now; null when you may not see it.' })
+  organization!: OrganizationType | null;
+}
+
+@ObjectType('DepartmentChange', { description: 'One change of a department, as `departmentChanged` delivers it.' })
+export class DepartmentChangeType {
+  @Field(() => String, { description: 'The domain event, e.g. "tenancy.department.moved".' })
+  type!: string;
+
+  @Field(() => Date)
+  occurredAt!: Date;
+
+  @Field(() => DepartmentType, { nullable: true, description: 'The department as it is now; null when you may not see it.' })
+  department!: DepartmentType | null;
+}

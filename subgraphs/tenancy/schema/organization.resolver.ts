@@ -1,11 +1,12 @@
-import { Arg, Args, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
 import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
+import { servedByGateway } from '../../../infrastructure/graphql/gateway-served-subscriptions';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { TenancyContext } from '../tenancy-context';
 import { toDepartmentType, toOrganizationType } from './hierarchy-mapping';
 import { ArchiveOrganizationInput, CreateOrganizationInput, ListArgs, OrganizationsArgs, RenameOrganizationInput } from './hierarchy.inputs';
-import { DepartmentConnection, OrganizationConnection, OrganizationType } from './hierarchy.type';
+import { DepartmentConnection, OrganizationChangeType, OrganizationConnection, OrganizationType } from './hierarchy.type';
 import { toTenantType } from './tenant-mapping';
 import { TenantType } from './tenant.type';
 
@@ -39,6 +40,15 @@ export class OrganizationResolver {
   @Mutation(() => OrganizationType, { description: 'Archives the organization and all its departments.' })
   async archiveOrganization(@Ctx() ctx: TenancyContext, @Arg('input', () => ArchiveOrganizationInput) input: ArchiveOrganizationInput): Promise<OrganizationType> {
     return toOrganizationType(await ctx.organizations.archive(input));
+  }
+
+  @Directive(requiresScopes(PERMISSIONS.organizationsRead))
+  @Subscription(() => OrganizationChangeType, {
+    subscribe: servedByGateway,
+    description: 'An organization of your tenant changed (created, renamed, archived); `id` narrows it to one organization. Served by the gateway over graphql-ws.',
+  })
+  organizationChanged(@Arg('id', () => ID, { nullable: true }) _id?: string | null): OrganizationChangeType {
+    return servedByGateway();
   }
 
   @Directive(requiresScopes(PERMISSIONS.organizationsRead))

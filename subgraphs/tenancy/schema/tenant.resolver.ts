@@ -1,12 +1,13 @@
-import { Arg, Args, Ctx, Directive, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, ID, Mutation, Query, Resolver, Subscription } from 'type-graphql';
 import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
 import { requiresScopes } from '../../../infrastructure/graphql/federated-schema';
+import { servedByGateway } from '../../../infrastructure/graphql/gateway-served-subscriptions';
 import { PageArgs } from '../../../infrastructure/graphql/page-args';
 import { mapPage } from '../../../infrastructure/graphql/pagination';
 import type { TenancyContext } from '../tenancy-context';
 import { CreateTenantInput, ReactivateTenantInput, SuspendTenantInput, TenantLookupArgs } from './tenant.inputs';
 import { toTenantType } from './tenant-mapping';
-import { TenantConnection, TenantType } from './tenant.type';
+import { TenantChangeType, TenantConnection, TenantType } from './tenant.type';
 
 @Resolver(() => TenantType)
 export class TenantResolver {
@@ -42,5 +43,14 @@ export class TenantResolver {
   @Mutation(() => TenantType, { description: "Lifts a suspension; the tenant's users get in again with the tokens they hold. Platform admins only." })
   async reactivateTenant(@Ctx() ctx: TenancyContext, @Arg('input', () => ReactivateTenantInput) input: ReactivateTenantInput): Promise<TenantType> {
     return toTenantType(await ctx.tenants.reactivate(input.id));
+  }
+
+  @Directive(requiresScopes(PERMISSIONS.tenantsRead))
+  @Subscription(() => TenantChangeType, {
+    subscribe: servedByGateway,
+    description: 'A tenant you may see changed (created, suspended, reactivated); `id` narrows it to one tenant. Served by the gateway over graphql-ws.',
+  })
+  tenantChanged(@Arg('id', () => ID, { nullable: true }) _id?: string | null): TenantChangeType {
+    return servedByGateway();
   }
 }

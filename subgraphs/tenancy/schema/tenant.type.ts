@@ -37,3 +37,15 @@ export class TenantType {
 
 export const TenantConnection = connectionType('Tenant', TenantType);
 export type TenantConnection = Connection<TenantType>;
+
+@ObjectType('TenantChange', { description: 'One change of a tenant, as `tenantChanged` delivers it.' })
+export class TenantChangeType {
+  @Field(() => String, { description: 'The domain event, e.g. "tenancy.tenant.suspended".' })
+  type!: string;
+
+  @Field(() => Date)
+  occurredAt!: Date;
+
+  @Field(() => TenantType, { nullable: true, description: 'The tenant as it is now; null when you may not see it.' })
+  tenant!: TenantType | null;
+}
