@@ -194,6 +194,21 @@ describe.each(platformModes())('subscriptions over graphql-ws (%s)', (mode: Plat
     }, 30_000);
   });
 
+  it('disconnects a subscriber that stops reading with 4429 and a reason, instead of buffering for it', async () => {
+    const slow = await subscriber(acme.admin.token);
+    // About 100 KB an event, so a paused reader fills the socket buffers within some dozens of events.
+    const wide = Array.from({ length: 3000 }, (_, i) => `a${i}:type`).join(' ');
+    slow.subscribe('1', `subscription { userChanged { ${wide} } }`);
+    await new Promise((r) => setTimeout(r, 200));
+    const tcp = (slow.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket; // ws keeps its net.Socket there
+    tcp.pause();
+    for (let i = 0; i < 200 && slow.socket.readyState === WebSocket.OPEN; i += 10) await Promise.all(Array.from({ length: 10 }, () => createUser(acme)));
+    tcp.resume();
+    const closed = await slow.closed;
+    expect(closed).toEqual({ code: 4429, reason: expect.stringMatching(/too slow/) });
+    console.info(`[${mode}] slow consumer: closed ${closed.code} "${closed.reason}" after ${slow.nexts('1').length} events reached it`);
+  }, 90_000);
+
   describe('bad input', () => {
     it('answers a syntax error, an unknown field, two root fields and a query with a coded error, and the socket stays usable', async () => {
       const socket = await subscriber(acme.admin.token);
