@@ -3,7 +3,7 @@ import { benchAuditLatency } from './audit-latency-scenario';
 import { benchEffectiveConfiguration } from './configuration-scenario';
 import { benchHotReload } from './hot-reload-scenario';
 import { benchIdentity } from './identity-scenario';
-import { benchSubscriptions } from './subscriptions-scenario';
+import { benchIdleSocketsDistributed, benchSubscriptions } from './subscriptions-scenario';
 import { startBenchPlatform } from './platform-process';
 import { summary, timed } from './stats';
 
@@ -51,7 +51,10 @@ async function main(): Promise<void> {
   // Its own platform, watching a supergraph file the scenario replaces under load.
   if (groups.includes('reload')) await benchHotReload();
   // Its own platform: idle sockets held, then delivery to many subscribers of one tenant.
-  if (groups.includes('subscriptions')) await benchSubscriptions();
+  if (groups.includes('subscriptions')) {
+    await benchSubscriptions();
+    await benchIdleSocketsDistributed();
+  }
   if (groups.includes('audit')) {
     // Each starts and drops its own databases (and platform), after the platform scenarios' platform has stopped.
     await benchAuditIngest();

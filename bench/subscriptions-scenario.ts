@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
+import { testInfrastructure } from '../test/support/infrastructure';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startDistributedPlatform } from '../test/support/platform';
 import { startBenchPlatform } from './platform-process';
 import { summary } from './stats';
 
@@ -59,6 +61,46 @@ const closeAll = async (sockets: WebSocket[]) => {
 };
 
 /**
+ * `count` acknowledged, subscribed sockets held open at once, and the growth of `pid`'s RSS they cost, measured after
+ * a first round of sockets has warmed the heap up.
+ */
+async function measureIdleSockets(label: string, url: string, token: string, pid: number, count: number): Promise<void> {
+  await closeAll(await openMany(1_000, 200, () => subscriber(url, token, () => undefined)));
+  await sleep(3000);
+  const before = rssMb(pid);
+  const started = Date.now();
+  const idle = await openMany(count, 200, () => subscriber(url, token, () => undefined));
+  const opened = Date.now() - started;
+  await sleep(2000);
+  const after = rssMb(pid);
+  console.log(
+    `subscriptions, idle, ${label}: ${idle.length} sockets open and subscribed in ${(opened / 1000).toFixed(1)} s; RSS ${before.toFixed(0)} → ${after.toFixed(0)} MB, ` +
+      `${(((after - before) * 1024) / idle.length).toFixed(1)} KB per socket`,
+  );
+  await closeAll(idle);
+}
+
+/**
+ * The same idle sockets at a distributed gateway process alone (the subgraphs in their own processes, real
+ * PostgreSQL and Redis), whose RSS is the gateway's only: the embedded platform's is dominated by its databases.
+ */
+export async function benchIdleSocketsDistributed(count = DEFAULTS.idleSockets): Promise<void> {
+  const infra = await testInfrastructure();
+  if (!infra.available) {
+    console.log(`subscriptions, idle, distributed gateway: SKIPPED (${infra.reason})`);
+    return;
+  }
+  const platform = await startDistributedPlatform({ env: { LATTICE_SUBSCRIPTION_CONNECTIONS_PER_USER: String(count + 1_000) } });
+  try {
+    const token = (await post<{ signIn: { accessToken: string } }>(platform.graphqlUrl, 'mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }', { i: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })).signIn.accessToken;
+    const gateway = platform.processes.at(-1)!;
+    await measureIdleSockets('distributed gateway process alone', platform.graphqlUrl, token, gateway.child.pid!, count);
+  } finally {
+    await platform.destroy();
+  }
+}
+
+/**
  * Subscriptions at one gateway (the embedded platform, its own process): `idleSockets` acknowledged sockets of one
  * tenant held open, with the platform's RSS before and after; then `subscribers` sockets with one document, and
  * `mutations` user creations one after another: the time from each change (its occurredAt) to its arrival at each
@@ -90,21 +132,7 @@ export async function benchSubscriptions(options: Partial<SubscriptionBenchOptio
     await post(url, 'mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { tenantId: tenant.id, email, displayName: 'A', password: ADMIN.password, roles: ['tenant-admin'] } }, platformToken);
     const token = (await post<{ signIn: { accessToken: string } }>(url, 'mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }', { i: { email, password: ADMIN.password, tenantSlug: slug } })).signIn.accessToken;
 
-    // Idle sockets: memory per socket, after a first round of sockets has warmed the heap up.
-    await closeAll(await openMany(1_000, 200, () => subscriber(url, token, () => undefined)));
-    await sleep(3000);
-    const before = rssMb(platform.pid);
-    const idleStarted = Date.now();
-    const idle = await openMany(idleSockets, 200, () => subscriber(url, token, () => undefined));
-    const opened = Date.now() - idleStarted;
-    await sleep(1000);
-    const after = rssMb(platform.pid);
-    console.log(
-      `subscriptions, idle: ${idle.length} sockets open and subscribed in ${(opened / 1000).toFixed(1)} s; platform RSS ${before.toFixed(0)} → ${after.toFixed(0)} MB, ` +
-        `${(((after - before) * 1024) / idle.length).toFixed(1)} KB per socket`,
-    );
-    await closeAll(idle);
-    await sleep(500);
+    await measureIdleSockets('embedded platform (gateway and subgraphs in one process)', url, token, platform.pid, idleSockets);
 
     // Delivery latency at `subscribers` subscribers of one tenant.
     const latencies: number[] = [];
