@@ -141,6 +141,8 @@ export async function useSubscriptions(options: { bus: EventBus; logger: Logger;
     connection.socket.close(code, Buffer.from(reason).subarray(0, 123).toString());
   };
   const forget = (connection: Connection) => {
+    if (!connections.has(connection)) return;
+    if (connection.context) tally(connection.context.request.principal, -1);
     connection.closed = true;
     if (connection.expiry) clearTimeout(connection.expiry);
     for (const subscriber of connection.subscriptions.values()) remove(subscriber);
@@ -152,7 +154,19 @@ export async function useSubscriptions(options: { bus: EventBus; logger: Logger;
     subscriber.queue.end();
   };
 
-  const count = (matches: (principal: Principal) => boolean) => [...connections].filter((c) => c.context && matches(c.context.request.principal)).length;
+  /** Accepted connections per user (or API key) and per tenant, for the limits. */
+  const perUser = new Map<string, number>();
+  const perTenant = new Map<string, number>();
+  const userKey = (principal: Principal) => `${principal.kind}:${principal.subject ?? ''}`;
+  const tally = (principal: Principal, by: 1 | -1) => {
+    const bump = (counts: Map<string, number>, key: string) => {
+      const next = (counts.get(key) ?? 0) + by;
+      if (next > 0) counts.set(key, next);
+      else counts.delete(key);
+    };
+    bump(perUser, userKey(principal));
+    if (principal.tenantId !== null) bump(perTenant, principal.tenantId);
+  };
 
   /** connection_init: the same checks as an HTTP request, then the limits. */
   const accept = async (connection: Connection, params: Readonly<Record<string, unknown>>): Promise<boolean> => {
@@ -168,15 +182,16 @@ export async function useSubscriptions(options: { bus: EventBus; logger: Logger;
       close(connection, CLOSE.unauthenticated, 'subscriptions need a credential: send { authorization: "Bearer <access token or lat_ API key>" } in connection_init');
       return false;
     }
-    if (count((p) => p.kind === principal.kind && p.subject === principal.subject) >= limits.maxConnectionsPerUser) {
+    if ((perUser.get(userKey(principal)) ?? 0) >= limits.maxConnectionsPerUser) {
       close(connection, CLOSE.overLimit, `at most ${limits.maxConnectionsPerUser} subscription connections per user`);
       return false;
     }
-    if (principal.tenantId !== null && count((p) => p.tenantId === principal.tenantId) >= limits.maxConnectionsPerTenant) {
+    if (principal.tenantId !== null && (perTenant.get(principal.tenantId) ?? 0) >= limits.maxConnectionsPerTenant) {
       close(connection, CLOSE.overLimit, `at most ${limits.maxConnectionsPerTenant} subscription connections per tenant`);
       return false;
     }
     connection.context = context;
+    tally(principal, 1);
     // An access token's socket ends when the token does: the client reconnects with a fresh one.
     const expiresAt = tokenExpiry(credential(input, 'authorization'));
     // Beyond what a timer can hold (about 24 days), each delivery's recheck still refuses the expired token.

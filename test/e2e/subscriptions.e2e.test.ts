@@ -254,6 +254,18 @@ describe.each(platformModes())('subscriptions over graphql-ws (%s)', (mode: Plat
       expect((await forged.closed).code).toBe(4401);
     });
 
+    it('closes a connection over the per-user limit with 4429, and a closed one frees its place', async () => {
+      const member = await createUser(acme);
+      const token = await signIn(url, member.email, PASSWORD, acme.tenant.slug);
+      const held = await Promise.all(Array.from({ length: 25 }, () => subscriber(token)));
+      const over = await openSubscriptionSocket(url, { authorization: `Bearer ${token}` });
+      open.push(over);
+      expect(await over.closed).toEqual({ code: 4429, reason: 'at most 25 subscription connections per user' });
+      await held[0]!.close();
+      await new Promise((r) => setTimeout(r, 100));
+      await subscriber(token); // the place it left
+    });
+
     it('refuses a subscription sent over HTTP, pointing at the WebSocket', async () => {
       const response = await graphql(url, 'subscription { userChanged { type } }', {}, bearer(acme.admin.token));
       expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
