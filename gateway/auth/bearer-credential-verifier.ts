@@ -1,6 +1,8 @@
 import { decodeJwt } from 'jose';
 import { isApiKeyToken } from '../../infrastructure/authorization/api-key';
 import type { Principal } from '../../infrastructure/context/request-context';
+import { LruMap } from '../../infrastructure/cache/lru-map';
+import { GATEWAY_DEFAULTS } from '../../infrastructure/config/config';
 import { errors } from '../../infrastructure/errors/error-codes';
 import type { CredentialVerifier } from './authenticate-request';
 
@@ -18,6 +20,12 @@ export interface BearerScheme {
  * issuer only picks which key set to check the signature against, it is never trusted by itself.
  */
 export class BearerCredentialVerifier implements CredentialVerifier {
+  /**
+   * Which scheme a token is for depends on its text alone: remembered, so a client that sends the same token for its
+   * whole lifetime (and every subscription delivery's recheck) does not decode it again each time.
+   */
+  private readonly schemeOf = new LruMap<string, BearerScheme>(GATEWAY_DEFAULTS.caches.verifiedTokens);
+
   constructor(private readonly schemes: readonly BearerScheme[]) {}
 
   get names(): string[] {
@@ -25,8 +33,12 @@ export class BearerCredentialVerifier implements CredentialVerifier {
   }
 
   verify(token: string): Promise<Principal> {
-    const issuer = isApiKeyToken(token) ? undefined : issuerOf(token);
-    const scheme = this.schemes.find((s) => s.accepts(token, issuer));
+    let scheme = this.schemeOf.get(token);
+    if (!scheme) {
+      const issuer = isApiKeyToken(token) ? undefined : issuerOf(token);
+      scheme = this.schemes.find((s) => s.accepts(token, issuer));
+      if (scheme) this.schemeOf.set(token, scheme);
+    }
     if (!scheme) return Promise.reject(errors.unauthenticated(isApiKeyToken(token) ? 'API keys are not accepted here' : 'the access token is not valid'));
     return scheme.verifier.verify(token);
   }
