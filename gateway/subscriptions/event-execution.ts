@@ -78,7 +78,9 @@ export async function executeForEvent(input: EventExecution): Promise<ExecutionR
       if (atEntity && HIDING_CODES.has(error.extensions?.code)) hidden = true;
       extraErrors.push(new GraphQLError(error.message, { path, extensions: error.extensions ?? {} }));
     }
-    if (value === null && !isRemoval(event)) hidden = true;
+    // A null with no error is the owner saying "yours to see, and nothing there now" (a key set, then deleted before
+    // this event's turn): the change is delivered with the entity as it is now. The entity queries answer NOT_FOUND
+    // or FORBIDDEN, never a bare null, for what the subscriber may not see.
     return mark(value);
   };
 
@@ -109,7 +111,9 @@ export async function executeForEvent(input: EventExecution): Promise<ExecutionR
     fieldResolver,
     typeResolver: (value) => (value as { __typename?: string }).__typename,
   });
-  if (!entityRead && !isRemoval(event)) await readEntity([], []).catch(() => (hidden = true));
+  // Removals too: a deletion at a scope the subscriber may not read is refused there (FORBIDDEN), while a gone entry
+  // the subscriber may read answers null or NOT_FOUND, and the deletion is delivered.
+  if (!entityRead) await readEntity([], []).catch(() => (hidden = true));
   if (hidden) return null;
   const errors = [...(result.errors ?? []).filter((e) => !(e.path && extraErrors.some((x) => samePath(x.path, e.path)))), ...extraErrors];
   return errors.length > 0 ? { ...result, errors } : { data: result.data };

@@ -123,6 +123,53 @@ describe.each(platformModes())('subscriptions over graphql-ws (%s)', (mode: Plat
     console.info(`[${mode}] every field aimed at another tenant: 0 of its events; own tenant's: ${JSON.stringify(counts)}`);
   }, 60_000);
 
+  it("shows an organization admin the changes of their own organization's users only, even when no user field is selected", async () => {
+    const as = <T>(query: string, variables: Record<string, unknown>) => graphql<T>(url, query, variables, bearer(acme.admin.token));
+    const organization = async () =>
+      (await as<{ createOrganization: { id: string } }>('mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }', { i: { name: unique('org') } })).data!.createOrganization.id;
+    const [ours, other] = [await organization(), await organization()];
+    const person = async (organizationId: string, roles: string[] = ['member']) => {
+      const email = `${unique('person')}@example.test`;
+      const created = await as<{ createUser: { id: string } }>(CREATE_USER, { input: { tenantId: acme.tenant.id, email, displayName: 'P', password: PASSWORD, organizationId, roles } });
+      if (!created.data) throw new Error(JSON.stringify(created.errors));
+      return { id: created.data.createUser.id, email };
+    };
+    const orgAdmin = await person(ours, ['organization-admin']);
+    const socket = await subscriber(await signIn(url, orgAdmin.email, PASSWORD, acme.tenant.slug));
+    socket.subscribe('bare', 'subscription { userChanged { type occurredAt } }');
+    socket.subscribe('user', 'subscription { userChanged { type user { id } } }');
+    await new Promise((r) => setTimeout(r, 200));
+    await person(other);
+    const colleague = await person(ours);
+    await events(socket, 'user', 1);
+    await quiet(socket, 'bare', 1, 1_000);
+    expect(socket.nexts('user').map((e) => (e.data as UserChangeData).userChanged.user)).toEqual([{ id: colleague.id }]);
+  }, 30_000);
+
+  it('delivers a configuration deletion, with the entry null where it is selected', async () => {
+    const socket = await subscriber(acme.admin.token);
+    const key = unique('k');
+    socket.subscribe('entry', 'subscription($key: String) { configurationChanged(key: $key) { type entry { value } } }', { key });
+    socket.subscribe('bare', 'subscription($key: String) { configurationChanged(key: $key) { type key } }', { key });
+    await new Promise((r) => setTimeout(r, 200));
+    const as = <T>(query: string, variables: Record<string, unknown>) => graphql<T>(url, query, variables, bearer(acme.admin.token));
+    const scope = { level: 'TENANT', id: acme.tenant.id };
+    await as('mutation($i: SetConfigurationInput!) { setConfiguration(input: $i) { version } }', { i: { scope, key, value: 7 } });
+    // The entry is read as it is when the event is delivered: wait for the set's delivery before deleting.
+    await events(socket, 'entry', 1);
+    const deleted = await as('mutation($i: DeleteConfigurationInput!) { deleteConfiguration(input: $i) }', { i: { scope, key } });
+    expect(deleted.errors).toBeUndefined();
+    const [withEntry, bare] = await Promise.all([events(socket, 'entry', 2), events(socket, 'bare', 2)]);
+    expect(withEntry.map((e) => e.data)).toEqual([
+      { configurationChanged: { type: 'tenancy.configuration.set', entry: { value: 7 } } },
+      { configurationChanged: { type: 'tenancy.configuration.deleted', entry: null } },
+    ]);
+    expect(bare.map((e) => e.data)).toEqual([
+      { configurationChanged: { type: 'tenancy.configuration.set', key } },
+      { configurationChanged: { type: 'tenancy.configuration.deleted', key } },
+    ]);
+  }, 30_000);
+
   describe('ends delivery the moment access ends', () => {
     it('closes an API key subscriber with 4401 once the key is revoked, and delivers nothing after', async () => {
       const key = await graphql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
