@@ -90,8 +90,19 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** Who sees what: tenant, scope and every permission (scoped grants included). Equal keys see equal answers. */
+const permissionKeys = new WeakMap<Principal, string>();
+
+/**
+ * Who sees what: tenant, scope and every permission (scoped grants included). Equal keys see equal answers.
+ * Remembered per principal object: a context's principal does not change, and each delivery asks for it again.
+ */
 function permissionKey(principal: Principal): string {
+  let key = permissionKeys.get(principal);
+  if (key === undefined) permissionKeys.set(principal, (key = computePermissionKey(principal)));
+  return key;
+}
+
+function computePermissionKey(principal: Principal): string {
   return stableJson({
     kind: principal.kind,
     tenant: principal.tenantId,

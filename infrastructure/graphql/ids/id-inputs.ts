@@ -54,8 +54,19 @@ export function idInputsOf(schema: GraphQLSchema): IdInput[] {
   return found.sort((a, b) => a.coordinate.localeCompare(b.coordinate));
 }
 
-/** The input object types whose values can hold an id anywhere, however deep (a fixpoint, so cycles are fine). */
+const holdingBySchema = new WeakMap<GraphQLSchema, ReadonlySet<string>>();
+
+/**
+ * The input object types whose values can hold an id anywhere, however deep (a fixpoint, so cycles are fine).
+ * Worked out once per schema object: a schema does not change, and each operation checked asks again.
+ */
 export function idHoldingInputTypes(schema: GraphQLSchema): ReadonlySet<string> {
+  let holding = holdingBySchema.get(schema);
+  if (!holding) holdingBySchema.set(schema, (holding = computeIdHoldingInputTypes(schema)));
+  return holding;
+}
+
+function computeIdHoldingInputTypes(schema: GraphQLSchema): ReadonlySet<string> {
   const inputs = Object.values(schema.getTypeMap()).filter(isInputObjectType);
   const holding = new Set<string>();
   for (let changed = true; changed; ) {
