@@ -80,4 +80,10 @@ describe('configuration', () => {
     });
     expect(() => parseConfig({ LATTICE_SUPERGRAPH_POLL_MS: '5' }, 'platform')).toThrow(/LATTICE_SUPERGRAPH_POLL_MS: must be 50 to 60000 ms/);
   });
+
+  it('takes the subscription limits from the environment, keeping the defaults for the rest', () => {
+    const config = parseConfig({ LATTICE_SUBSCRIPTION_INIT_TIMEOUT_MS: '1500', LATTICE_SUBSCRIPTION_CONNECTIONS_PER_USER: '3' }, 'platform');
+    expect(config.gateway.subscriptions).toMatchObject({ initTimeoutMs: 1_500, maxConnectionsPerUser: 3, maxConnectionsPerTenant: 10_000, maxSubscriptionsPerConnection: 25 });
+    expect(() => parseConfig({ LATTICE_SUBSCRIPTION_INIT_TIMEOUT_MS: '10' }, 'platform')).toThrow(/LATTICE_SUBSCRIPTION_INIT_TIMEOUT_MS: must be 100 to 60000 ms/);
+  });
 });

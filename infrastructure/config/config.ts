@@ -212,6 +212,7 @@ const envSchema = z.object({
   LATTICE_JWKS_URL: httpUrl,
   LATTICE_SUBSCRIPTION_CONNECTIONS_PER_USER: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be 1 to 100000').max(100_000, 'must be 1 to 100000').optional(),
   LATTICE_SUBSCRIPTION_CONNECTIONS_PER_TENANT: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be 1 to 1000000').max(1_000_000, 'must be 1 to 1000000').optional(),
+  LATTICE_SUBSCRIPTION_INIT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be 100 to 60000 ms').max(60_000, 'must be 100 to 60000 ms').optional(),
   LATTICE_JWT_ISSUER: optionalString,
   LATTICE_JWT_AUDIENCE: optionalString,
 });
@@ -294,6 +295,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
       jwt: { jwksUrl: e.LATTICE_JWKS_URL, issuer: e.LATTICE_JWT_ISSUER, audience: e.LATTICE_JWT_AUDIENCE },
       subscriptions: {
         ...GATEWAY_DEFAULTS.subscriptions,
+        initTimeoutMs: e.LATTICE_SUBSCRIPTION_INIT_TIMEOUT_MS ?? GATEWAY_DEFAULTS.subscriptions.initTimeoutMs,
         maxConnectionsPerUser: e.LATTICE_SUBSCRIPTION_CONNECTIONS_PER_USER ?? GATEWAY_DEFAULTS.subscriptions.maxConnectionsPerUser,
         maxConnectionsPerTenant: e.LATTICE_SUBSCRIPTION_CONNECTIONS_PER_TENANT ?? GATEWAY_DEFAULTS.subscriptions.maxConnectionsPerTenant,
       },
