@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import type { LatticeConfig, SubgraphName } from '../infrastructure/config/config';
 import { SUBGRAPH_NAMES } from '../infrastructure/config/config';
 import type { EventBus } from '../infrastructure/events';
@@ -21,7 +22,10 @@ import { useHealth } from './health/readiness';
 import { useJwks } from './jwks/jwks-route';
 import { useRequestId } from './request-id/request-context';
 import { useRevocations } from './revocations/use-revocations';
-import { committedSupergraph, watchedSupergraphFile } from './supergraph/supergraph-source';
+import { committedSupergraph, watchedSupergraphFile, type SupergraphSource } from './supergraph/supergraph-source';
+import { registrySupergraph, type RegistrySourceStatus } from './supergraph/registry-source';
+import { useOperationReporting } from './registry/use-operation-reporting';
+import { useRegistryEndpoint } from './registry/use-registry-endpoint';
 import type { SupergraphGraph, SupergraphVersion } from './supergraph/supergraph-version';
 import { useSubscriptions } from './subscriptions/use-subscriptions';
 import { useTenantStatus } from './tenancy/use-tenant-status';
@@ -41,7 +45,8 @@ const isLatticeGraph = (name: string): name is SubgraphName => (SUBGRAPH_NAMES a
  * the URL its supergraph names. Lattice's own features switch on only for the Lattice subgraphs the supergraph has.
  */
 export function gatewayModule(options: { embeddedSubgraphs: boolean }): InfrastructureModule<RunningGateway> {
-  const subgraphDeps = options.embeddedSubgraphs ? SUBGRAPH_NAMES.map(subgraphModuleName) : [];
+  // Embedded, the schema registry runs in this process too (platform/main.ts).
+  const subgraphDeps = options.embeddedSubgraphs ? [...SUBGRAPH_NAMES.map(subgraphModuleName), subgraphModuleName('registry')] : [];
   return defineModule<RunningGateway>({
     name: GATEWAY_MODULE,
     runtime: {
@@ -49,19 +54,17 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
       start: async (ctx) => {
         const config = ctx.get<LatticeConfig>(CONFIG);
         const logger = moduleLogger(ctx, { component: 'gateway' });
-        const settings = config.gateway;
         const latticeUrl = (name: SubgraphName): string | undefined =>
           options.embeddedSubgraphs ? `${ctx.get<RunningSubgraph>(subgraphModuleName(name)).url}/graphql` : config.subgraphs[name].url;
         const subgraphUrl = (graph: SupergraphGraph) => (isLatticeGraph(graph.name) ? (latticeUrl(graph.name) ?? graph.url) : graph.url);
-        const source = settings.supergraphPath
-          ? watchedSupergraphFile(settings.supergraphPath, { pollMs: settings.supergraphPollMs, logger })
-          : committedSupergraph();
+        const registryUrl = registryGraphqlUrl(ctx, config, options.embeddedSubgraphs);
+        const source = supergraphSource(ctx, config, logger, registryUrl);
         const server = await startGatewayServer({
           config,
           logger,
           source,
           subgraphUrl,
-          features: (first) => gatewayFeatures(ctx, config, logger, first, subgraphUrl),
+          features: (first) => gatewayFeatures(ctx, config, logger, first, subgraphUrl, registryUrl, 'status' in source ? () => ({ ...(source as { status(): RegistrySourceStatus }).status() }) : undefined),
         });
         logger.info('Lattice gateway ready', {
           url: `${server.url}/graphql`,
@@ -75,6 +78,30 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
   });
 }
 
+/** Where the schema registry's GraphQL API is: in this process (embedded), at REGISTRY_URL, or nowhere. */
+function registryGraphqlUrl(ctx: ModuleContext, config: LatticeConfig, embedded: boolean): (() => string) | undefined {
+  if (embedded) return () => `${ctx.get<RunningSubgraph>(subgraphModuleName('registry')).url}/graphql`;
+  const url = config.registry.url;
+  return url === undefined ? undefined : () => url;
+}
+
+/** A watched file (LATTICE_SUPERGRAPH_PATH, `--supergraph`), the schema registry, or the committed file. */
+function supergraphSource(ctx: ModuleContext, config: LatticeConfig, logger: Logger, registryUrl: (() => string) | undefined): SupergraphSource {
+  const settings = config.gateway;
+  if (settings.supergraphPath) return watchedSupergraphFile(settings.supergraphPath, { pollMs: settings.supergraphPollMs, logger });
+  if (settings.supergraphSource !== 'registry') return committedSupergraph();
+  if (!registryUrl || !config.contextSecret) throw new Error('LATTICE_SUPERGRAPH_SOURCE=registry needs REGISTRY_URL and LATTICE_CONTEXT_SECRET');
+  return registrySupergraph({
+    graphqlUrl: registryUrl,
+    contextSecret: config.contextSecret,
+    cachePath: join(resolve(config.dataDir), 'supergraph-cache', 'registry.graphql'),
+    pollMs: settings.registry.pollMs,
+    timeoutMs: settings.registry.timeoutMs,
+    bus: ctx.get<EventBus>(EVENT_BUS),
+    logger: logger.child({ component: 'registry-source' }),
+  });
+}
+
 /**
  * The gateway's feature list, in the order their hooks run. Lattice's features need the subgraph they talk to and
  * the context secret its subgraphs verify; with `--supergraph` and no secret, only the generic ones are on.
@@ -85,6 +112,8 @@ async function gatewayFeatures(
   logger: Logger,
   first: SupergraphVersion,
   subgraphUrl: (graph: SupergraphGraph) => string,
+  registryUrl: (() => string) | undefined,
+  sourceStatus: (() => Record<string, unknown>) | undefined,
 ): Promise<GatewayFeature[]> {
   const settings = config.gateway;
   const secret = config.contextSecret;
@@ -104,7 +133,13 @@ async function gatewayFeatures(
   try {
     add(useRequestId());
     // Lattice's subgraphs have a readiness check of their own; other subgraphs are not asked.
-    add(useHealth({ checkedSubgraphs: () => Object.fromEntries(latticeGraphs.map((g) => [g.name, originOf(g)])), timeoutMs: settings.timeouts.readinessCheckMs }));
+    add(
+      useHealth({
+        checkedSubgraphs: () => Object.fromEntries(latticeGraphs.map((g) => [g.name, originOf(g)])),
+        timeoutMs: settings.timeouts.readinessCheckMs,
+        ...(sourceStatus ? { sourceStatus } : {}),
+      }),
+    );
     if (secret) add(useSignedContext(secret));
     const schemes: BearerScheme[] = [];
     if (identity) {
@@ -126,6 +161,11 @@ async function gatewayFeatures(
     add(useFieldAuthorization({ logger, ...onForbidden }));
     // Lattice's subscription fields are served from Lattice's domain events (gateway/subscriptions).
     if (latticeGraphs.length > 0) add(await useSubscriptions({ bus, logger, settings, introspection: config.introspection }));
+    // The schema registry's API at this origin, and the operations clients run reported to it for its checks.
+    if (registryUrl && secret && identity) {
+      add(useRegistryEndpoint({ registryUrl, contextSecret: secret, maxBodyBytes: settings.maxBodyBytes, timeoutMs: 30_000, logger }));
+      add(useOperationReporting({ registryUrl, contextSecret: secret, ...settings.operationReporting, timeoutMs: settings.registry.timeoutMs, logger: logger.child({ component: 'operation-reporting' }) }));
+    }
   } catch (error) {
     await Promise.all(features.map(async (f) => f.stop?.().catch(() => undefined)));
     throw error;

@@ -5,10 +5,14 @@ import { gatewayModule } from '../gateway/gateway-module';
 import { auditModules } from '../subgraphs/audit/audit-subgraph';
 import { identityModules } from '../subgraphs/identity/identity-subgraph';
 import { tenancyModules } from '../subgraphs/tenancy/tenancy-subgraph';
+import { registryModules } from '../schema/registry/registry-module';
 
-/** `npm start`: the whole platform in one process, each subgraph on its own loopback port and database. */
+/**
+ * `npm start`: the whole platform in one process, each subgraph (and the schema registry) on its own loopback port
+ * and database; the gateway serves the registry's supergraph, which the running code's schemas are published to.
+ */
 void runService(
   'platform',
-  () => [...tenancyModules(), ...identityModules({ embeddedTenancy: true }), ...auditModules({ embeddedTenancy: true }), gatewayModule({ embeddedSubgraphs: true })],
+  () => [...tenancyModules(), ...identityModules({ embeddedTenancy: true }), ...auditModules({ embeddedTenancy: true }), ...registryModules({ sync: true }), gatewayModule({ embeddedSubgraphs: true })],
   withEmbeddedSecrets,
 );

@@ -9,7 +9,7 @@ import { buildIdentitySchema } from '../subgraphs/identity/identity-subgraph';
 import { buildTenancySchema } from '../subgraphs/tenancy/tenancy-subgraph';
 
 /** Routing URLs recorded in the supergraph; the gateway replaces them with the configured or embedded ones. */
-const DEFAULT_ROUTING: Record<SubgraphName, string> = {
+export const DEFAULT_ROUTING: Record<SubgraphName, string> = {
   identity: 'http://identity:4001/graphql',
   tenancy: 'http://tenancy:4002/graphql',
   audit: 'http://audit:4003/graphql',

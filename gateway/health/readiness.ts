@@ -6,9 +6,15 @@ import type { SupergraphVersion } from '../supergraph/supergraph-version';
 /**
  * `useHealth`: `GET /health` and `/health/live` answer 200 while the process runs; `GET /health/ready` answers 200
  * once a supergraph is serving and every subgraph that has a readiness check (Lattice's own) answers it, and
- * reports the supergraph version in use.
+ * reports the supergraph version in use (and, from the schema registry, whether the registry answers: a gateway
+ * whose registry is down keeps serving what it has, so that is a detail, not a reason to leave the rotation).
  */
-export function useHealth(options: { checkedSubgraphs: () => Record<string, string>; timeoutMs: number }): GatewayFeature {
+export function useHealth(options: {
+  checkedSubgraphs: () => Record<string, string>;
+  timeoutMs: number;
+  /** What the supergraph source says of itself (the registry: reachable or not), shown beside the version. */
+  sourceStatus?: () => Record<string, unknown>;
+}): GatewayFeature {
   let current: SupergraphVersion | null = null;
   const ready = async (): Promise<{ ready: boolean; checks: Record<string, string> }> => {
     const checks: Record<string, string> = { supergraph: current ? 'ok' : 'not loaded' };
@@ -37,7 +43,7 @@ export function useHealth(options: { checkedSubgraphs: () => Record<string, stri
     sendJson(res, result.ready ? 200 : 503, {
       status: result.ready ? 'ready' : 'not ready',
       checks: result.checks,
-      supergraph: version ? { id: version.id, loadedAt: version.loadedAt?.toISOString() ?? null } : null,
+      supergraph: version ? { id: version.id, loadedAt: version.loadedAt?.toISOString() ?? null, ...(options.sourceStatus ? { source: options.sourceStatus() } : {}) } : null,
     });
     return true;
   };

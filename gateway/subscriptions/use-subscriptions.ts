@@ -1,7 +1,6 @@
 import { randomUUID, createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Supergraph } from '@apollo/federation-internals';
 import {
   getArgumentValues,
   getOperationAST,
@@ -15,7 +14,6 @@ import {
   type ExecutionResult,
   type FieldNode,
   type GraphQLFormattedError,
-  type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer, type Context as WsContext } from 'graphql-ws';
@@ -27,8 +25,7 @@ import type { DomainEvent, EventBus } from '../../infrastructure/events';
 import type { Logger } from '../../infrastructure/logging/logger';
 import { clientAddressOf } from '../request-id/request-context';
 import { credential, type ConnectionInput, type GatewayContext, type GatewayFeature, type GatewayHandle } from '../core/feature';
-import { withoutSecurityFeatures } from '../supergraph/security-features';
-import type { SupergraphVersion } from '../supergraph/supergraph-version';
+import { apiSchemaOf } from '../supergraph/api-schema';
 import { executeForEvent } from './event-execution';
 import { errors } from '../../infrastructure/errors/error-codes';
 import { findMalformedArgument, holdsId, idHoldingInputTypes } from '../../infrastructure/graphql/ids/id-inputs';
@@ -131,7 +128,6 @@ const asGraphQLErrors = (errors: readonly GraphQLFormattedError[]) =>
 export async function useSubscriptions(options: { bus: EventBus; logger: Logger; settings: GatewaySettings; introspection: boolean }): Promise<GatewayFeature> {
   const { bus, logger } = options;
   const limits = options.settings.subscriptions;
-  const apiSchemas = new WeakMap<SupergraphVersion, GraphQLSchema>();
   const connections = new Set<Connection>();
   const byField = new Map<string, Set<Subscriber>>();
   /** Contexts of subscribers (at subscribe and at each delivery): the operation checks run for them are not HTTP requests. */
@@ -139,11 +135,7 @@ export async function useSubscriptions(options: { bus: EventBus; logger: Logger;
   let gateway: GatewayHandle | null = null;
   let stopping = false;
 
-  const schemaOf = (version: SupergraphVersion): GraphQLSchema => {
-    let schema = apiSchemas.get(version);
-    if (!schema) apiSchemas.set(version, (schema = Supergraph.build(withoutSecurityFeatures(version.sdl)).apiSchema().toGraphQLJSSchema()));
-    return schema;
-  };
+  const schemaOf = apiSchemaOf;
 
   const close = (connection: Connection, code: number, reason: string) => {
     if (connection.closed) return;

@@ -25,6 +25,12 @@ export const PERMISSIONS = {
   apiKeysWrite: 'apikeys:write',
   /** Reach every tenant (and GLOBAL configuration): the platform operator's permission. */
   platformAdmin: 'platform:admin',
+  /** The schema registry (schema/registry): read subgraph versions and the supergraph. */
+  schemaRead: 'schema:read',
+  /** Run a schema check: composition, changes, the operations clients run, lint. */
+  schemaCheck: 'schema:check',
+  /** Publish a subgraph version, which becomes the running gateways' supergraph. */
+  schemaPublish: 'schema:publish',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
@@ -33,6 +39,16 @@ export const ALL_PERMISSIONS: readonly Permission[] = Object.values(PERMISSIONS)
 
 /** Permissions only the platform may hold: a tenant's custom role or API key can never carry them. */
 export const PLATFORM_ONLY_PERMISSIONS: readonly Permission[] = [PERMISSIONS.platformAdmin, PERMISSIONS.tenantsWrite];
+
+/**
+ * The schema registry's permissions: the platform's, never a tenant's (a tenant admin does not hold them, and no
+ * tenant role may carry them), but unlike PLATFORM_ONLY_PERMISSIONS a platform admin may put one on an API key,
+ * so a team's CI can check or publish with exactly that.
+ */
+export const SCHEMA_PERMISSIONS: readonly Permission[] = [PERMISSIONS.schemaRead, PERMISSIONS.schemaCheck, PERMISSIONS.schemaPublish];
+
+/** What no tenant's role (built-in or custom) can hold. */
+export const PLATFORM_PERMISSIONS: readonly Permission[] = [...PLATFORM_ONLY_PERMISSIONS, ...SCHEMA_PERMISSIONS];
 
 export function isPermission(value: string): value is Permission {
   return (ALL_PERMISSIONS as readonly string[]).includes(value);

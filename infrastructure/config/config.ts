@@ -1,9 +1,16 @@
 import { z } from 'zod';
 
 /** Which process is being started: the all-in-one platform (`npm start`) or one service of a distributed deployment. */
-export type ServiceRole = 'platform' | 'gateway' | 'identity' | 'tenancy' | 'audit';
+export type ServiceRole = 'platform' | 'gateway' | 'identity' | 'tenancy' | 'audit' | 'registry';
 export type SubgraphName = 'identity' | 'tenancy' | 'audit';
 export const SUBGRAPH_NAMES: readonly SubgraphName[] = ['identity', 'tenancy', 'audit'];
+/** A service with a database of its own: the three subgraphs and the schema registry (which is no subgraph). */
+export type ServiceName = SubgraphName | 'registry';
+
+/** Where a service's port, URL and databases are configured. */
+export function serviceSettings(config: Pick<LatticeConfig, 'subgraphs' | 'registry'>, name: ServiceName): SubgraphSettings {
+  return name === 'registry' ? config.registry : config.subgraphs[name];
+}
 
 export interface SubgraphSettings {
   /** Port this subgraph listens on when this process serves it (0 = any free port). */
@@ -26,6 +33,8 @@ export interface LatticeConfig {
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   subgraphs: Record<SubgraphName, SubgraphSettings>;
+  /** The schema registry (schema/registry): REGISTRY_PORT, REGISTRY_URL, REGISTRY_DATABASE_URL, REGISTRY_DATABASE_APP_URL. */
+  registry: SubgraphSettings;
   redisUrl: string | undefined;
   /** Prefix of every Redis key and channel this deployment uses, so deployments can share one Redis. */
   eventNamespace: string;
@@ -61,6 +70,16 @@ export interface GatewaySettings {
   foreignSupergraph: boolean;
   /** How often the watched supergraph file is checked for a change (a watch event also triggers a check at once). */
   supergraphPollMs: number;
+  /**
+   * LATTICE_SUPERGRAPH_SOURCE: `registry` (the schema registry's current supergraph, kept on disk for when it is
+   * down: the default of `npm start`) or `file` (the committed schema/supergraph.graphql: the default of
+   * `start:gateway`). LATTICE_SUPERGRAPH_PATH and `--supergraph` name a watched file instead, whatever this says.
+   */
+  supergraphSource: 'registry' | 'file';
+  /** The registry as a supergraph source: how often it is asked (a publish event also triggers a fetch at once). */
+  registry: { pollMs: number; timeoutMs: number };
+  /** The operations clients run are sent to the registry in batches, this often, for its operation checks. */
+  operationReporting: { flushMs: number; maxDistinct: number };
   /** JWT verification against any JWKS (LATTICE_JWKS_URL); issuer and audience are checked when given. */
   jwt: { jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
   /** How long the gateway waits for identity's or tenancy's answers it needs before serving a request. */
@@ -93,8 +112,10 @@ export interface GatewaySettings {
 }
 
 /** Every gateway tunable's default, in one place (README, "Gateway tunables"). */
-export const GATEWAY_DEFAULTS: Omit<GatewaySettings, 'supergraphPath' | 'foreignSupergraph' | 'jwt'> = {
+export const GATEWAY_DEFAULTS: Omit<GatewaySettings, 'supergraphPath' | 'foreignSupergraph' | 'jwt' | 'supergraphSource'> = {
   supergraphPollMs: 1_000,
+  registry: { pollMs: 2_000, timeoutMs: 3_000 },
+  operationReporting: { flushMs: 5_000, maxDistinct: 10_000 },
   timeouts: { tenantStatusMs: 3_000, apiKeyVerifyMs: 3_000, jwksFetchMs: 5_000, readinessCheckMs: 2_000 },
   jwks: { refetchCooldownMs: 30_000, cacheMaxAgeMs: 10 * 60_000, publicMaxAgeSeconds: 60 },
   caches: { tenantStatuses: 10_000, apiKeys: 10_000, verifiedTokens: 10_000, revocations: 100_000 },
@@ -157,6 +178,13 @@ const envSchema = z.object({
   IDENTITY_PORT: port(4001),
   TENANCY_PORT: port(4002),
   AUDIT_PORT: port(4003),
+  REGISTRY_PORT: port(4004),
+  REGISTRY_URL: httpUrl,
+  REGISTRY_DATABASE_URL: postgresUrl,
+  REGISTRY_DATABASE_APP_URL: postgresUrl,
+  LATTICE_SUPERGRAPH_SOURCE: z.enum(['registry', 'file'], { error: 'must be registry or file' }).optional(),
+  LATTICE_REGISTRY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be 100 to 60000 ms').max(60_000, 'must be 100 to 60000 ms').optional(),
+  LATTICE_OPERATION_FLUSH_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be 100 to 600000 ms').max(600_000, 'must be 100 to 600000 ms').optional(),
   IDENTITY_URL: httpUrl,
   TENANCY_URL: httpUrl,
   AUDIT_URL: httpUrl,
@@ -228,6 +256,7 @@ const REQUIRED: Record<ServiceRole, readonly (keyof Env)[]> = {
   identity: ['IDENTITY_DATABASE_URL', 'TENANCY_URL', 'LATTICE_CONTEXT_SECRET', 'REDIS_URL'],
   tenancy: ['TENANCY_DATABASE_URL', 'LATTICE_CONTEXT_SECRET', 'REDIS_URL'],
   audit: ['AUDIT_DATABASE_URL', 'LATTICE_CONTEXT_SECRET', 'REDIS_URL'],
+  registry: ['REGISTRY_DATABASE_URL', 'LATTICE_CONTEXT_SECRET', 'REDIS_URL'],
 };
 
 /** Parses the environment once. Every invalid or missing variable is reported in a single ConfigError. */
@@ -249,6 +278,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
   for (const name of required) {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') problems.push(`${name}: required when starting the ${role} service`);
+  }
+  if (role === 'gateway' && env.LATTICE_SUPERGRAPH_SOURCE === 'registry' && !env.REGISTRY_URL?.trim()) {
+    problems.push('REGISTRY_URL: required when LATTICE_SUPERGRAPH_SOURCE=registry');
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const e = result.data;
@@ -276,6 +308,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
       // The audit store has no row-level security yet; it runs on its one URL.
       audit: { port: subgraphPort('AUDIT_PORT', e.AUDIT_PORT), url: e.AUDIT_URL, databaseUrl: e.AUDIT_DATABASE_URL, appDatabaseUrl: undefined },
     },
+    registry: {
+      port: subgraphPort('REGISTRY_PORT', e.REGISTRY_PORT),
+      url: e.REGISTRY_URL,
+      databaseUrl: e.REGISTRY_DATABASE_URL,
+      appDatabaseUrl: e.REGISTRY_DATABASE_APP_URL,
+    },
     redisUrl: e.REDIS_URL,
     eventNamespace: e.LATTICE_EVENT_NAMESPACE,
     mongoUrl: e.MONGO_URL,
@@ -292,6 +330,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
       supergraphPath: options.supergraphPath ?? e.LATTICE_SUPERGRAPH_PATH,
       foreignSupergraph: options.supergraphPath !== undefined,
       supergraphPollMs: e.LATTICE_SUPERGRAPH_POLL_MS ?? GATEWAY_DEFAULTS.supergraphPollMs,
+      supergraphSource: e.LATTICE_SUPERGRAPH_SOURCE ?? (role === 'platform' ? 'registry' : 'file'),
+      registry: { ...GATEWAY_DEFAULTS.registry, pollMs: e.LATTICE_REGISTRY_POLL_MS ?? GATEWAY_DEFAULTS.registry.pollMs },
+      operationReporting: { ...GATEWAY_DEFAULTS.operationReporting, flushMs: e.LATTICE_OPERATION_FLUSH_MS ?? GATEWAY_DEFAULTS.operationReporting.flushMs },
       jwt: { jwksUrl: e.LATTICE_JWKS_URL, issuer: e.LATTICE_JWT_ISSUER, audience: e.LATTICE_JWT_AUDIENCE },
       subscriptions: {
         ...GATEWAY_DEFAULTS.subscriptions,

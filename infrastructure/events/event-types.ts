@@ -36,6 +36,8 @@ export const EVENT_TYPES = {
   'tenancy.configuration.set': 1,
   'tenancy.configuration.deleted': 1,
   'security.access.denied': 1,
+  /** The schema registry stored a subgraph version and the supergraph it composed (schema/registry). */
+  'schema.subgraph.published': 1,
 } as const satisfies Record<string, number>;
 
 export type EventType = keyof typeof EVENT_TYPES;

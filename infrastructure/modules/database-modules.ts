@@ -1,13 +1,13 @@
 import { join, resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { LatticeConfig, SubgraphName } from '../config/config';
+import { serviceSettings, type LatticeConfig, type ServiceName } from '../config/config';
 import { openDatabase, type DatabaseOptions } from '../database/data-source';
 import { startEmbeddedPostgres } from '../database/embedded-postgres';
 import { defineModule, type InfrastructureModule } from '../lifecycle';
 import { CONFIG, LOG_SINK, moduleLogger } from './core-modules';
 
-export const postgresModuleName = (subgraph: SubgraphName) => `${subgraph}-postgres`;
-export const databaseModuleName = (subgraph: SubgraphName) => `${subgraph}-database`;
+export const postgresModuleName = (subgraph: ServiceName) => `${subgraph}-postgres`;
+export const databaseModuleName = (subgraph: ServiceName) => `${subgraph}-database`;
 
 interface PostgresEndpoint {
   url: string;
@@ -23,15 +23,14 @@ const EMBEDDED_CONNECTIONS = 6;
 const SERVER_POOL_SIZE = 10;
 
 /** Real PostgreSQL when the subgraph's database URL is set, otherwise its own PGlite database under the data dir. */
-export function postgresModule(subgraph: SubgraphName): InfrastructureModule<PostgresEndpoint> {
+export function postgresModule(subgraph: ServiceName): InfrastructureModule<PostgresEndpoint> {
   return defineModule<PostgresEndpoint>({
     name: postgresModuleName(subgraph),
     runtime: {
       deps: [CONFIG, LOG_SINK],
       start: async (ctx) => {
         const config = ctx.get<LatticeConfig>(CONFIG);
-        const url = config.subgraphs[subgraph].databaseUrl;
-        const { appDatabaseUrl } = config.subgraphs[subgraph];
+        const { databaseUrl: url, appDatabaseUrl } = serviceSettings(config, subgraph);
         if (url) {
           if (!appDatabaseUrl && subgraph !== 'audit') {
             moduleLogger(ctx).warn(
@@ -57,7 +56,7 @@ export function postgresModule(subgraph: SubgraphName): InfrastructureModule<Pos
 }
 
 export function databaseModule(
-  subgraph: SubgraphName,
+  subgraph: ServiceName,
   schema: Pick<DatabaseOptions, 'entities' | 'migrations'>,
 ): InfrastructureModule<DataSource> {
   return defineModule<DataSource>({

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
-import type { LatticeConfig, SubgraphName } from '../config/config';
+import { serviceSettings, type LatticeConfig, type ServiceName } from '../config/config';
 import type { RequestContext } from '../context/request-context';
 import type { EventBus } from '../events';
 import { createSubgraphGraphqlRoute, type AccessDenial, type SubgraphContextBase } from '../graphql/subgraph-server';
@@ -20,7 +20,8 @@ import { OutboxRelay } from '../events/outbox/outbox-relay';
 import { OutboxSignal } from '../events/outbox/outbox-signal';
 import type { EventStream } from '../events/stream/event-stream';
 
-export const subgraphModuleName = (subgraph: SubgraphName) => `${subgraph}-subgraph`;
+/** The module serving a subgraph, or the schema registry (a service built the same way, outside the supergraph). */
+export const subgraphModuleName = (subgraph: ServiceName) => (subgraph === 'registry' ? 'registry-service' : `${subgraph}-subgraph`);
 
 export interface RunningSubgraph {
   /** Base URL (`http://host:port`); GraphQL is served at `${url}/graphql`. */
@@ -43,7 +44,7 @@ export interface SubgraphWiring {
 }
 
 export interface SubgraphDefinition<TContext extends SubgraphContextBase, TServices> {
-  name: SubgraphName;
+  name: ServiceName;
   /** Whether this subgraph's database has an event store whose committed events a relay moves to the stream and bus. */
   outbox?: boolean;
   /** Extra modules this subgraph needs besides config, logging, the bus and its database (e.g. another subgraph's URL). */
@@ -83,7 +84,7 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
               bus,
               signal,
               // Other replicas' commits arrive by NOTIFY; the embedded database has only this process writing.
-              listenUrl: config.subgraphs[name].databaseUrl,
+              listenUrl: serviceSettings(config, name).databaseUrl,
               holder: processIdentity(`${name}-relay`),
               logger: logger.child({ component: 'outbox-relay' }),
             })
@@ -108,10 +109,10 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
         });
         const embedded = config.role === 'platform';
         const http = await startHttpServer({
-          name: `${name} subgraph`,
+          name: name === 'registry' ? 'schema registry' : `${name} subgraph`,
           // Inside the all-in-one platform subgraphs are private: loopback only.
           host: embedded ? '127.0.0.1' : config.host,
-          port: config.subgraphs[name].port,
+          port: serviceSettings(config, name).port,
           drainTimeoutMs: config.drainTimeoutMs,
           logger,
           handler: routeChain(health, ...(definition.routes?.(services) ?? []), graphql.route),

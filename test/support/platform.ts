@@ -13,7 +13,7 @@ const SUBGRAPHS: SubgraphName[] = ['identity', 'tenancy', 'audit'];
 export type PlatformMode = 'embedded' | 'distributed';
 
 /** The separately started processes of the distributed platform. */
-export type ServiceName = SubgraphName | 'gateway';
+export type ServiceName = SubgraphName | 'registry' | 'gateway';
 
 export interface RestartServiceOptions {
   /** How the process is stopped: SIGTERM (default) lets it drain; SIGKILL is a crash. */
@@ -29,6 +29,8 @@ export interface RunningPlatform {
   graphqlUrl: string;
   /** Base URLs of each subgraph's own HTTP server. */
   subgraphs: Record<SubgraphName, string>;
+  /** Base URL of the schema registry's own HTTP server (its API is at `/graphql`, signed contexts only). */
+  registry: string;
   contextSecret: string;
   /** Distributed mode only: each subgraph's PostgreSQL database, for tests that inspect or tamper with storage. */
   databaseUrls?: Record<SubgraphName, string>;
@@ -79,10 +81,12 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
     const platform = startProcess('platform/main.js', env);
     const subgraphs = {} as Record<SubgraphName, string>;
     let baseUrl: string;
+    let registry: string;
     try {
       const ready = await platform.waitForLog('Lattice gateway ready');
       baseUrl = new URL(String(ready.url)).origin;
       for (const name of SUBGRAPHS) subgraphs[name] = String((await platform.waitForLog(`${name} subgraph listening`)).url);
+      registry = String((await platform.waitForLog('schema registry listening')).url);
       await waitReady(baseUrl, [platform]);
     } catch (error) {
       await platform.stop();
@@ -93,6 +97,7 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
       baseUrl,
       graphqlUrl: `${baseUrl}/graphql`,
       subgraphs,
+      registry,
       contextSecret,
       processes: [platform],
       stop: async () => [await platform.stop()],
@@ -114,6 +119,7 @@ const SERVICES: Record<ServiceName, { entry: string; portVariable: string; liste
   tenancy: { entry: 'subgraphs/tenancy/main.js', portVariable: 'TENANCY_PORT', listeningLog: 'tenancy subgraph listening' },
   identity: { entry: 'subgraphs/identity/main.js', portVariable: 'IDENTITY_PORT', listeningLog: 'identity subgraph listening' },
   audit: { entry: 'subgraphs/audit/main.js', portVariable: 'AUDIT_PORT', listeningLog: 'audit subgraph listening' },
+  registry: { entry: 'schema/registry/main.js', portVariable: 'REGISTRY_PORT', listeningLog: 'schema registry listening' },
   gateway: { entry: 'gateway/main.js', portVariable: 'PORT', listeningLog: 'Lattice gateway ready' },
 };
 
@@ -141,13 +147,15 @@ export async function startDistributedPlatform(
 ): Promise<RunningPlatform> {
   const infra = await testInfrastructure();
   if (!infra.available) throw new Error(infra.reason);
-  const databases: TestDatabases<SubgraphName> = await createTestDatabases(infra.postgresUrl, SUBGRAPHS);
+  const databases: TestDatabases<SubgraphName | 'registry'> = await createTestDatabases(infra.postgresUrl, [...SUBGRAPHS, 'registry'] as const);
   const contextSecret = randomBytes(32).toString('base64url');
   const env = cleanEnv({
     HOST: '127.0.0.1',
     IDENTITY_DATABASE_URL: databases.urls.identity,
     TENANCY_DATABASE_URL: databases.urls.tenancy,
     AUDIT_DATABASE_URL: databases.urls.audit,
+    REGISTRY_DATABASE_URL: databases.urls.registry,
+    REGISTRY_DATABASE_APP_URL: appLoginUrl(databases.urls.registry),
     // The running services log in as an unprivileged member of lattice_app; migrations use the owner URLs above.
     IDENTITY_DATABASE_APP_URL: appLoginUrl(databases.urls.identity),
     TENANCY_DATABASE_APP_URL: appLoginUrl(databases.urls.tenancy),
@@ -175,14 +183,16 @@ export async function startDistributedPlatform(
     const graphql = (started: StartedService) => `${started.baseUrl}/graphql`;
     let started: StartedService[];
     try {
-      const [tenancy, ...tenancyReplicas] = await Promise.all(copies(options.extraTenancyReplicas).map(() => start('tenancy', env)));
+      // The registry needs nothing of the others (it seeds itself from the code's schemas once, when empty).
+      const [registry, [tenancy, ...tenancyReplicas]] = await Promise.all([start('registry', env), Promise.all(copies(options.extraTenancyReplicas).map(() => start('tenancy', env)))]);
       const withTenancy = { ...env, TENANCY_URL: graphql(tenancy!) };
       const [identity, ...identityReplicas] = await Promise.all(copies(options.extraIdentityReplicas).map(() => start('identity', withTenancy)));
       const audit = await start('audit', { ...withTenancy, IDENTITY_URL: graphql(identity!) });
-      const withAll = { ...withTenancy, IDENTITY_URL: graphql(identity!), AUDIT_URL: graphql(audit) };
+      // Gateways serve the registry's supergraph, as in docker-compose (a test's own LATTICE_SUPERGRAPH_* wins).
+      const withAll = { LATTICE_SUPERGRAPH_SOURCE: 'registry', ...withTenancy, IDENTITY_URL: graphql(identity!), AUDIT_URL: graphql(audit), REGISTRY_URL: graphql(registry) };
       const gateways = await Promise.all(copies(options.extraGateways).map(() => start('gateway', withAll)));
       // The order callers (and restartService) rely on: the first of each name is the one the gateway routes to.
-      started = [tenancy!, audit, identity!, ...identityReplicas, ...tenancyReplicas, ...gateways];
+      started = [tenancy!, audit, identity!, registry, ...identityReplicas, ...tenancyReplicas, ...gateways];
       await Promise.all(started.map((s) => s.process.waitForLog(/ started$/)));
       await Promise.all(gateways.map((g) => waitReady(g.baseUrl, spawned)));
     } catch (error) {
@@ -200,6 +210,7 @@ export async function startDistributedPlatform(
       baseUrl: gateway.baseUrl,
       graphqlUrl: graphql(gateway),
       subgraphs: { identity: first('identity').baseUrl, tenancy: first('tenancy').baseUrl, audit: first('audit').baseUrl },
+      registry: first('registry').baseUrl,
       contextSecret,
       databaseUrls: databases.urls,
       identityReplicas: rest('identity').map((s) => s.baseUrl),

@@ -4,7 +4,7 @@ import {
   hasPermission,
   isPermission,
   PERMISSIONS,
-  PLATFORM_ONLY_PERMISSIONS,
+  PLATFORM_PERMISSIONS,
   requireSignedIn,
   requireTenantAccess,
   type Permission,
@@ -246,7 +246,7 @@ export class RoleService {
     if (permissions.length === 0) throw errors.badInput(field, 'give at least one permission');
     const unknown = permissions.filter((p) => !isPermission(p));
     if (unknown.length > 0) throw errors.badInput(field, `not registered permissions: ${unknown.join(', ')}`);
-    const platformOnly = permissions.filter((p) => (PLATFORM_ONLY_PERMISSIONS as readonly string[]).includes(p));
+    const platformOnly = permissions.filter((p) => (PLATFORM_PERMISSIONS as readonly string[]).includes(p));
     if (platformOnly.length > 0) throw errors.badInput(field, `platform-only permissions cannot be part of a tenant's role: ${platformOnly.join(', ')}`);
     const lacking = permissions.filter((p) => !hasPermission(this.principal, p as Permission));
     if (lacking.length > 0) throw errors.forbidden(`you cannot grant ${lacking.join(', ')}: you do not hold ${lacking.length === 1 ? 'it' : 'them'} yourself`);

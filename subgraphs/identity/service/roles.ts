@@ -1,9 +1,9 @@
-import { ALL_PERMISSIONS, PERMISSIONS, PLATFORM_ONLY_PERMISSIONS, type Permission } from '../../../infrastructure/authorization/permissions';
+import { ALL_PERMISSIONS, PERMISSIONS, PLATFORM_PERMISSIONS, type Permission } from '../../../infrastructure/authorization/permissions';
 
 /** The built-in roles and the fixed permission set each grants. Custom roles come with the identity-and-access work. */
 export const BUILT_IN_ROLES = {
   'platform-admin': ALL_PERMISSIONS,
-  'tenant-admin': ALL_PERMISSIONS.filter((p) => !PLATFORM_ONLY_PERMISSIONS.includes(p)),
+  'tenant-admin': ALL_PERMISSIONS.filter((p) => !PLATFORM_PERMISSIONS.includes(p)),
   // Scoped admins: the same permissions as a tenant admin has for users, narrowed by UserService to their
   // organization, or to their department's subtree.
   'organization-admin': [PERMISSIONS.tenantsRead, PERMISSIONS.usersRead, PERMISSIONS.usersWrite, PERMISSIONS.organizationsRead, PERMISSIONS.configRead],

@@ -1,0 +1,6 @@
+import 'reflect-metadata';
+import { runService } from '../../infrastructure/modules/run-service';
+import { registryModules } from './registry-module';
+
+/** `npm run start:registry`: the schema registry alone, on REGISTRY_DATABASE_URL, reached by gateways at REGISTRY_URL. */
+void runService('registry', () => registryModules({ sync: false }));
