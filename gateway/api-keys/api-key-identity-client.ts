@@ -64,7 +64,7 @@ function isVerification(value: unknown): value is ApiKeyVerification {
     typeof key === 'object' &&
     key !== null &&
     typeof key.id === 'string' &&
-    typeof key.tenantId === 'string' &&
+    (typeof key.tenantId === 'string' || key.tenantId === null) &&
     typeof key.expiresAt === 'string' &&
     Array.isArray(key.permissions) &&
     key.permissions.every((p) => typeof p === 'string')

@@ -42,7 +42,7 @@ export function hashApiKey(token: string): string {
 
 /** What identity's verify route answers. */
 export type ApiKeyVerification =
-  | { valid: true; apiKey: { id: string; tenantId: string; permissions: string[]; expiresAt: string } }
+  | { valid: true; apiKey: { id: string; tenantId: string | null; permissions: string[]; expiresAt: string } }
   | { valid: false; reason: 'unknown' | 'revoked' | 'expired' };
 
 /** What the gateway reports to the record-use route: the latest use of each key it served since the last report. */

@@ -42,6 +42,7 @@ export class ApiKeyResolver {
 
   @FieldResolver()
   tenant(@Root() apiKey: ApiKeyType, @Ctx() ctx: IdentityContext): TenantReference | null {
+    if (apiKey.tenantId === null) return null;
     return mayReference(ctx.request.principal, apiKey.tenantId, PERMISSIONS.tenantsRead) ? tenantReference(apiKey.tenantId) : null;
   }
 }

@@ -18,11 +18,11 @@ export class ApiKeyType {
   last4!: string;
 
   /** Resolved from tenantId by ApiKeyResolver, when tenancy would show that tenant to the caller. */
-  @Field(() => TenantReference, { nullable: true, description: 'The tenant the key belongs to; null when you may not see it.' })
+  @Field(() => TenantReference, { nullable: true, description: 'The tenant the key belongs to; null for a platform key or when you may not see it.' })
   tenant?: TenantReference | null;
 
-  /** Not a GraphQL field: resolved to `tenant`. */
-  tenantId!: string;
+  /** Not a GraphQL field: resolved to `tenant`; null for a platform key. */
+  tenantId!: string | null;
 
   @Field(() => Date)
   createdAt!: Date;

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { PERMISSIONS, hasPermission, reachesEveryTenant, requirePermission, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
+import { PERMISSIONS, SCHEMA_PERMISSIONS, hasPermission, reachesEveryTenant, requirePermission, requireSignedIn, requireTenantAccess } from '../../../infrastructure/authorization/permissions';
 import { API_KEY_EVENTS } from '../../../infrastructure/authorization/api-key';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
@@ -39,7 +39,11 @@ export class ApiKeyService {
     return this.request.principal;
   }
 
-  /** Creates a key in the caller's tenant carrying some of the caller's permissions; the key is returned once. */
+  /**
+   * Creates a key in the caller's tenant carrying some of the caller's permissions; the key is returned once. A
+   * platform user's key belongs to no tenant and may carry only the schema registry's permissions (a team's CI
+   * checking or publishing its subgraph): nothing that reaches a tenant's data.
+   */
   async create(input: CreateApiKeyCommand): Promise<{ key: string; apiKey: ApiKey }> {
     const principal = this.principal;
     requireSignedIn(principal);
@@ -47,9 +51,14 @@ export class ApiKeyService {
     // A key minting keys could outlive its own revocation through them; only people create keys.
     if (principal.kind !== 'USER') throw errors.forbidden('API keys can only be created by a signed-in user, not by another API key');
     const tenantId = principal.tenantId;
-    if (tenantId === null) throw errors.forbidden('API keys belong to a tenant: platform users cannot create them');
     const name = validateApiKeyName('input.name', input.name);
     const permissions = checkApiKeyPermissions('input.permissions', input.permissions, principal.permissions);
+    if (tenantId === null) {
+      const other = permissions.filter((p) => !SCHEMA_PERMISSIONS.includes(p));
+      if (other.length > 0) {
+        throw errors.badInput('input.permissions', `a platform API key may carry only ${SCHEMA_PERMISSIONS.join(', ')} (tenant data needs a key of that tenant); not ${other.join(', ')}`);
+      }
+    }
     const now = new Date();
     const expiresAt = resolveApiKeyExpiry('input.expiresAt', input.expiresAt, now);
     const id = uuid7();
@@ -68,8 +77,9 @@ export class ApiKeyService {
     const page = parsePageRequest(args.first, args.after);
     requireSignedIn(this.principal);
     const tenantId = args.tenantId ?? this.principal.tenantId;
-    requireTenantAccess(this.principal, tenantId, PERMISSIONS.apiKeysRead);
-    if (tenantId === null) throw errors.badInput('tenantId', 'API keys belong to tenants: name the tenant whose keys to list');
+    // No tenant named by a platform user: the platform's own keys.
+    if (tenantId === null) requirePermission(this.principal, PERMISSIONS.platformAdmin);
+    else requireTenantAccess(this.principal, tenantId, PERMISSIONS.apiKeysRead);
     const rows = await this.store.list(tenantId, page.afterKey, page.limit + 1);
     return toPage(rows.map(toApiKey), page, (k) => k.id, (k) => k);
   }

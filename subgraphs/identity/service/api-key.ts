@@ -3,7 +3,8 @@ import type { ApiKeyEntity } from '../store/api-key.entity';
 /** An API key as identity's use cases see it. Neither the key nor its hash ever leaves the store layer. */
 export interface ApiKey {
   id: string;
-  tenantId: string;
+  /** Null for a platform key. */
+  tenantId: string | null;
   name: string;
   permissions: string[];
   last4: string;

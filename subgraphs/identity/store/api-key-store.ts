@@ -24,9 +24,12 @@ export class ApiKeyStore {
   }
 
   /** Keyset page of one tenant's keys, ordered by id (UUIDv7, so creation order). */
-  list(tenantId: string, afterId: string | null, limit: number): Promise<ApiKeyEntity[]> {
+  /** A tenant's keys, or (null) the platform's own. */
+  list(tenantId: string | null, afterId: string | null, limit: number): Promise<ApiKeyEntity[]> {
     return this.db.run((m) => {
-      const query = keysOf(m).createQueryBuilder('k').where('k.tenant_id = :tenantId', { tenantId }).orderBy('k.id', 'ASC').take(limit);
+      const query = (tenantId === null ? keysOf(m).createQueryBuilder('k').where('k.tenant_id IS NULL') : keysOf(m).createQueryBuilder('k').where('k.tenant_id = :tenantId', { tenantId }))
+        .orderBy('k.id', 'ASC')
+        .take(limit);
       if (afterId) query.andWhere('k.id > :afterId', { afterId });
       return query.getMany();
     });

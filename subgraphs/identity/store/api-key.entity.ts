@@ -5,9 +5,9 @@ export class ApiKeyEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
 
-  /** API keys always belong to a tenant: platform users cannot create them. */
-  @Column({ name: 'tenant_id', type: 'uuid' })
-  tenantId!: string;
+  /** The tenant the key belongs to; null for a platform key (schema registry permissions only). */
+  @Column({ name: 'tenant_id', type: 'uuid', nullable: true })
+  tenantId!: string | null;
 
   @Column({ type: 'text' })
   name!: string;

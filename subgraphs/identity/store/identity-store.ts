@@ -8,6 +8,7 @@ import { ApiKeys1733000000001 } from './migrations/1733000000001-api-keys';
 import { SigningKeyRotation1733000000002 } from './migrations/1733000000002-signing-key-rotation';
 import { UserLifecycle1733000000003 } from './migrations/1733000000003-user-lifecycle';
 import { CustomRoles1733000000004 } from './migrations/1733000000004-custom-roles';
+import { PlatformApiKeys1733200000000 } from './migrations/1733200000000-platform-api-keys';
 import { SessionsAndThrottling1733000000000 } from './migrations/1733000000000-sessions-and-throttling';
 import { IdentityEventStore1733100000000 } from './migrations/1733100000000-event-store';
 import { ApiKeyEntity } from './api-key.entity';
@@ -27,6 +28,7 @@ export const IDENTITY_MIGRATIONS = [
   UserLifecycle1733000000003,
   CustomRoles1733000000004,
   IdentityEventStore1733100000000,
+  PlatformApiKeys1733200000000,
 ];
 
 export class DuplicateEmailError extends Error {}

@@ -1,0 +1,229 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bearer, graphql } from '../support/graphql-client';
+import { startEmbeddedPlatform, type RunningPlatform } from '../support/platform';
+import { ROOT } from '../support/processes';
+import { lattice, reportOperationsAsGateway } from '../support/schema-cli';
+import { createTenantWithAdmin, signInAsAdmin, unique } from '../support/scenario';
+
+const IDENTITY = readFileSync(join(ROOT, 'schema', 'subgraphs', 'identity.graphql'), 'utf8');
+/** identity without `User.displayName` (the output field only; the input fields keep theirs). */
+const WITHOUT_DISPLAY_NAME = IDENTITY.replace(/(type User\n\s+@key\(fields: "id"\)\n\{[\s\S]*?)\n\s+displayName: String!/, '$1');
+/** identity with a nullable field added to User. */
+const WITH_NICKNAME = IDENTITY.replace(/(type User\n\s+@key\(fields: "id"\)\n\{)/, '$1\n  """What the user likes to be called; optional."""\n  nickname: String');
+const DASHBOARD = 'query Dashboard { me { displayName } }';
+const today = new Date();
+const daysAgo = (n: number) => new Date(today.getTime() - n * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * The schema registry through its CLI (`lattice-schema`, the compiled bin) against the embedded platform, whose
+ * registry the gateway serves at its own origin: checks against the operations clients really ran, publishes
+ * picked up by the running gateway under load, refusals, and who may do what.
+ */
+describe('schema registry (embedded)', () => {
+  let platform: RunningPlatform;
+  let admin: string;
+  let dir: string;
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  /** The CLI with the platform admin's token, another token, or (null) none. */
+  const cli = (args: string[], token: string | null = admin) => lattice(args, { registry: platform.baseUrl, ...(token ? { token } : {}) });
+  const readyId = async () => ((await (await fetch(`${platform.baseUrl}/health/ready`)).json()) as { supergraph: { id: string } }).supergraph.id;
+
+  beforeAll(async () => {
+    // Operation reports go out every 200 ms here, so a check sees a query moments after it ran.
+    platform = await startEmbeddedPlatform({ env: { LATTICE_OPERATION_FLUSH_MS: '200', LATTICE_REGISTRY_POLL_MS: '500' } });
+    admin = await signInAsAdmin(platform.graphqlUrl);
+    dir = mkdtempSync(join(tmpdir(), 'lattice-registry-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the subgraphs the running code published at start, and the supergraph the gateway serves', async () => {
+    const listed = await cli(['list', '--json']);
+    expect(listed.code).toBe(0);
+    const body = JSON.parse(listed.stdout) as { subgraphs: { name: string; version: number }[]; supergraph: { id: string } };
+    expect(body.subgraphs.map((s) => [s.name, s.version])).toEqual([['audit', 1], ['identity', 1], ['tenancy', 1]]);
+    expect(body.supergraph.id).toBe(await readyId());
+    const human = await cli(['list']);
+    expect(human.stdout).toMatch(/identity\s+1\s+http:\/\/identity:4001\/graphql/);
+  }, 60_000);
+
+  it('fails a breaking change only while an operation within the window uses it, naming the operation and its client', async () => {
+    const schema = file('identity-without-display-name.graphql', WITHOUT_DISPLAY_NAME);
+    // Nothing has selected User.displayName yet: the removal is breaking, but no client would notice.
+    const unused = await cli(['check', '--subgraph', 'identity', '--schema', schema]);
+    expect(unused.code).toBe(0);
+    expect(unused.stdout).toMatch(/BREAKING\s+User\.displayName/);
+
+    // A client ran Dashboard ten days ago: outside the default 7-day window, inside a 30-day one.
+    await reportOperationsAsGateway(platform.registry, platform.contextSecret, [
+      {
+        signatureHash: 'a'.repeat(64),
+        signature: 'query Dashboard{me{displayName}}',
+        operationName: 'Dashboard',
+        coordinates: ['Query.me', 'User.displayName'],
+        clientName: 'legacy-app',
+        clientVersion: '0.9.0',
+        day: daysAgo(10),
+        count: 12,
+      },
+    ]);
+    expect((await cli(['check', '--subgraph', 'identity', '--schema', schema])).code).toBe(0);
+    const wide = await cli(['check', '--subgraph', 'identity', '--schema', schema, '--window-days', '30']);
+    expect(wide.code).toBe(1);
+    expect(wide.stdout).toMatch(/used by Dashboard \(client legacy-app 0\.9\.0, 12 requests, last seen \d{4}-\d{2}-\d{2}\)/);
+
+    // Today, through the gateway, with the client's name and version headers.
+    const ran = await fetch(platform.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, 'apollographql-client-name': 'web', 'apollographql-client-version': '1.2.0' },
+      body: JSON.stringify({ query: DASHBOARD }),
+    });
+    expect(ran.status).toBe(200);
+    let failed = await cli(['check', '--subgraph', 'identity', '--schema', schema, '--json']);
+    for (let i = 0; i < 20 && failed.code === 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      failed = await cli(['check', '--subgraph', 'identity', '--schema', schema, '--json']);
+    }
+    expect(failed.code).toBe(1);
+    const report = JSON.parse(failed.stdout) as { passed: boolean; operations: { affected: { operationName: string; clientName: string; clientVersion: string }[] } };
+    expect(report.passed).toBe(false);
+    expect(report.operations.affected).toEqual(expect.arrayContaining([expect.objectContaining({ operationName: 'Dashboard', clientName: 'web', clientVersion: '1.2.0' })]));
+    const human = await cli(['check', '--subgraph', 'identity', '--schema', schema]);
+    expect(human.stdout).toMatch(/used by Dashboard \(client web 1\.2\.0/);
+  }, 60_000);
+
+  it('passes adding a nullable field, and fails a schema that does not compose or does not parse without sending it', async () => {
+    const added = await cli(['check', '--subgraph', 'identity', '--schema', file('nickname.graphql', WITH_NICKNAME)]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/SAFE\s+User\.nickname/);
+    const broken = await cli(['check', '--subgraph', 'identity', '--schema', file('broken.graphql', WITH_NICKNAME.replace('nickname: String', 'nickname: Nickname'))]);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/composition: FAILED/);
+    expect(broken.stdout).toMatch(/Nickname/);
+    const unparsable = await cli(['check', '--subgraph', 'identity', '--schema', file('unparsable.graphql', 'type User {')]);
+    expect(unparsable.code).toBe(1);
+    expect(unparsable.stderr).toMatch(/unparsable\.graphql:1:\d+/);
+  }, 60_000);
+
+  it('refuses a publish that does not compose and changes nothing', async () => {
+    const before = await readyId();
+    const refused = await cli(['publish', '--subgraph', 'identity', '--schema', file('broken-publish.graphql', WITH_NICKNAME.replace('nickname: String', 'nickname: Nickname')), '--url', 'http://identity:4001/graphql']);
+    expect(refused.code).toBe(1);
+    const listed = JSON.parse((await cli(['list', '--json'])).stdout) as { subgraphs: { name: string; version: number }[]; supergraph: { id: string } };
+    expect(listed.subgraphs.find((s) => s.name === 'identity')?.version).toBe(1);
+    expect(listed.supergraph.id).toBe(before);
+  }, 60_000);
+
+  it('publishes a version the running gateway serves within 5 s, with no failed request under load, and audits it', async () => {
+    const before = await readyId();
+    let stop = false;
+    let requests = 0;
+    const failures: string[] = [];
+    const load = Array.from({ length: 8 }, async () => {
+      while (!stop) {
+        const response = await graphql<{ me: { email: string } }>(platform.graphqlUrl, '{ me { id email } }', {}, bearer(admin));
+        requests += 1;
+        if (response.status !== 200 || response.errors || !response.data?.me.email) failures.push(JSON.stringify(response).slice(0, 200));
+      }
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const publishedAt = Date.now();
+    const published = await cli(['publish', '--subgraph', 'identity', '--schema', file('publish.graphql', WITH_NICKNAME), '--url', 'http://identity:4001/graphql', '--commit', 'abc1234', '--json']);
+    expect(published.code).toBe(0);
+    const outcome = JSON.parse(published.stdout) as { published: boolean; version: number; supergraphId: string };
+    expect(outcome).toMatchObject({ published: true, version: 2 });
+    let id = before;
+    while (id !== outcome.supergraphId && Date.now() - publishedAt < 5_000) {
+      await new Promise((r) => setTimeout(r, 50));
+      id = await readyId();
+    }
+    const servedAfterMs = Date.now() - publishedAt;
+    await new Promise((r) => setTimeout(r, 500));
+    stop = true;
+    await Promise.all(load);
+    expect(id).toBe(outcome.supergraphId);
+    expect(failures).toEqual([]);
+    console.info(`[embedded] publish → served in ${servedAfterMs} ms (after the CLI returned); ${requests} requests under load across it, ${failures.length} failed`);
+    // The new field is in the public schema now (the running identity does not implement it: that is its team's deploy).
+    const user = await graphql<{ __type: { fields: { name: string }[] } }>(platform.graphqlUrl, '{ __type(name: "User") { fields { name } } }', {});
+    expect(user.data?.__type.fields.map((f) => f.name)).toContain('nickname');
+
+    const diff = await cli(['diff', '--subgraph', 'identity', '1', '2']);
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toMatch(/SAFE\s+User\.nickname/);
+    const out = join(dir, 'fetched.graphql');
+    expect((await cli(['fetch-supergraph', '--out', out])).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('nickname: String');
+
+    // Every publish is an audited event, in the platform's chain.
+    let audited: { type: string; data?: unknown }[] = [];
+    for (let i = 0; i < 40 && audited.length === 0; i++) {
+      const events = await graphql<{ auditEvents: { edges: { node: { type: string; aggregateId: string } }[] } }>(
+        platform.graphqlUrl,
+        'query($f: AuditEventFilter) { auditEvents(first: 10, filter: $f) { edges { node { type aggregateId } } } }',
+        { f: { types: ['schema.subgraph.published'], aggregateId: 'identity' } },
+        bearer(admin),
+      );
+      audited = events.data?.auditEvents.edges.map((e) => e.node) ?? [];
+      if (audited.length < 2) await new Promise((r) => setTimeout(r, 250));
+    }
+    // Version 1 (published by the platform at start) and version 2.
+    expect(audited.length).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+
+  it('lets one of two concurrent publishes of a subgraph win and refuses the other with the version it lost to', async () => {
+    // Two CI jobs' publishes arriving together (two CLI processes would rarely overlap: each takes a while to start).
+    const publish = (n: number) =>
+      graphql<{ publishSubgraph: { published: boolean; version: number } }>(
+        `${platform.baseUrl}/registry/graphql`,
+        'mutation($i: PublishSubgraphInput!) { publishSubgraph(input: $i) { published version } }',
+        { i: { subgraph: 'identity', sdl: WITH_NICKNAME.replace('nickname: String', `nickname: String\n  race${n}: String`), url: 'http://identity:4001/graphql', author: 'e2e' } },
+        bearer(admin),
+      );
+    const answers = await Promise.all([publish(1), publish(2)]);
+    const won = answers.filter((a) => a.data?.publishSubgraph.published);
+    const lost = answers.filter((a) => a.errors);
+    expect(won).toHaveLength(1);
+    expect(won[0]!.data!.publishSubgraph.version).toBe(3);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.errors![0]).toMatchObject({ extensions: { code: 'CONFLICT', currentVersion: 3 }, message: expect.stringMatching(/another publish of identity won/) });
+    const listed = JSON.parse((await cli(['list', '--json'])).stdout) as { subgraphs: { name: string; version: number }[] };
+    expect(listed.subgraphs.find((s) => s.name === 'identity')?.version).toBe(3);
+  }, 60_000);
+
+  it('needs a credential holding the right permission: none, a tenant admin and a check-only API key are refused what they may not do', async () => {
+    const schema = file('nickname-again.graphql', WITH_NICKNAME);
+    const anonymous = await cli(['list'], null);
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toMatch(/^lattice-schema: .*(authentication|credential|token)/im);
+    const tenant = await createTenantWithAdmin(platform.graphqlUrl, admin);
+    const asTenant = await cli(['list'], tenant.admin.token);
+    expect(asTenant.code).toBe(2);
+    expect(asTenant.stderr).toMatch(/schema:read/);
+
+    const key = await graphql<{ createApiKey: { secret: string } }>(
+      platform.graphqlUrl,
+      'mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }',
+      { i: { name: unique('ci'), permissions: ['schema:check'] } },
+      bearer(admin),
+    );
+    expect(key.errors).toBeUndefined();
+    const ci = key.data!.createApiKey.secret;
+    expect((await cli(['check', '--subgraph', 'identity', '--schema', schema], ci)).code).toBe(0);
+    const publish = await cli(['publish', '--subgraph', 'identity', '--schema', schema, '--url', 'http://identity:4001/graphql'], ci);
+    expect(publish.code).toBe(2);
+    expect(publish.stderr).toMatch(/schema:publish/);
+    const unknown = await cli(['check', '--subgraph', 'billing', '--schema', schema], ci);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown subgraph "billing".*audit, identity, tenancy/);
+  }, 60_000);
+});
