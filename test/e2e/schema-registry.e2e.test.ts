@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearer, graphql } from '../support/graphql-client';
-import { startEmbeddedPlatform, type RunningPlatform } from '../support/platform';
+import { distributedAvailable } from '../support/modes';
+import { startDistributedPlatform, startEmbeddedPlatform, type RunningPlatform } from '../support/platform';
 import { ROOT } from '../support/processes';
 import { lattice, reportOperationsAsGateway } from '../support/schema-cli';
 import { createTenantWithAdmin, signInAsAdmin, unique } from '../support/scenario';
@@ -226,4 +227,79 @@ describe('schema registry (embedded)', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown subgraph "billing".*audit, identity, tenancy/);
   }, 60_000);
+});
+
+/**
+ * Distributed: the registry its own process (`npm run start:registry`), two gateways serving its supergraph. A
+ * publish reaches both; with the registry stopped they keep serving, say so, and one restarted meanwhile starts from
+ * its copy on disk.
+ */
+(distributedAvailable() ? describe : describe.skip)('schema registry (distributed, two gateways)', () => {
+  let platform: RunningPlatform;
+  let admin: string;
+  let dir: string;
+  const readiness = async (baseUrl: string) =>
+    (await (await fetch(`${baseUrl}/health/ready`)).json()) as { status: string; supergraph: { id: string; source?: { registry: string; servingCachedCopy: boolean } } };
+  const gateways = () => [platform.baseUrl, new URL(platform.extraGateways![0]!).origin];
+
+  beforeAll(async () => {
+    platform = await startDistributedPlatform({ extraGateways: 1, env: { LATTICE_REGISTRY_POLL_MS: '300' } });
+    admin = await signInAsAdmin(platform.graphqlUrl);
+    dir = mkdtempSync(join(tmpdir(), 'lattice-registry-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes through one gateway and both serve the new supergraph within 5 s', async () => {
+    const schema = join(dir, 'nickname.graphql');
+    writeFileSync(schema, WITH_NICKNAME);
+    const published = await lattice(['publish', '--subgraph', 'identity', '--schema', schema, '--url', 'http://identity:4001/graphql', '--json'], { registry: platform.baseUrl, token: admin });
+    expect(published.code).toBe(0);
+    const { supergraphId } = JSON.parse(published.stdout) as { supergraphId: string };
+    const at = Date.now();
+    const served = await Promise.all(
+      gateways().map(async (gateway) => {
+        while (Date.now() - at < 5_000) {
+          if ((await readiness(gateway)).supergraph.id === supergraphId) return Date.now() - at;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return null;
+      }),
+    );
+    expect(served.every((ms) => ms !== null)).toBe(true);
+    console.info(`[distributed] publish → served by both gateways after ${served.join(' and ')} ms`);
+  }, 60_000);
+
+  it('keeps serving with the registry stopped, says so, and a gateway restarted meanwhile starts from its copy', async () => {
+    const before = (await readiness(platform.baseUrl)).supergraph.id;
+    // The registry is down for 12 s while the checks below run.
+    const registryBack = platform.restartService!('registry', { downForMs: 12_000 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    const answers = await Promise.all(Array.from({ length: 20 }, () => graphql<{ me: { email: string } }>(platform.graphqlUrl, '{ me { email } }', {}, bearer(admin))));
+    expect(answers.filter((a) => a.status !== 200 || a.errors)).toEqual([]);
+    const ready = await readiness(platform.baseUrl);
+    expect(ready.status).toBe('ready');
+    expect(ready.supergraph).toMatchObject({ id: before, source: { registry: 'unreachable' } });
+    const cli = await lattice(['list'], { registry: platform.baseUrl, token: admin });
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(/not reachable|unreachable/i);
+
+    const restarted = await platform.restartService!('gateway');
+    await restarted.waitForLog('starting on the copy of the last supergraph loaded from the schema registry');
+    const afterRestart = await readiness(platform.baseUrl);
+    expect(afterRestart.supergraph).toMatchObject({ id: before, source: { registry: 'unreachable', servingCachedCopy: true } });
+    expect((await graphql<{ me: { email: string } }>(platform.graphqlUrl, '{ me { email } }', {}, bearer(admin))).errors).toBeUndefined();
+
+    await registryBack;
+    const deadline = Date.now() + 10_000;
+    let source = (await readiness(platform.baseUrl)).supergraph.source;
+    while (source?.registry !== 'reachable' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      source = (await readiness(platform.baseUrl)).supergraph.source;
+    }
+    expect(source?.registry).toBe('reachable');
+  }, 90_000);
 });

@@ -149,8 +149,11 @@ export async function startDistributedPlatform(
   if (!infra.available) throw new Error(infra.reason);
   const databases: TestDatabases<SubgraphName | 'registry'> = await createTestDatabases(infra.postgresUrl, [...SUBGRAPHS, 'registry'] as const);
   const contextSecret = randomBytes(32).toString('base64url');
+  // The gateways keep their copy of the registry's supergraph here: this platform's own, never the checkout's .lattice.
+  const dataDir = mkdtempSync(join(tmpdir(), 'lattice-e2e-distributed-'));
   const env = cleanEnv({
     HOST: '127.0.0.1',
+    LATTICE_DATA_DIR: dataDir,
     IDENTITY_DATABASE_URL: databases.urls.identity,
     TENANCY_DATABASE_URL: databases.urls.tenancy,
     AUDIT_DATABASE_URL: databases.urls.audit,
@@ -244,6 +247,7 @@ export async function startDistributedPlatform(
       destroy: async () => {
         await stopAll();
         await databases.drop();
+        rmSync(dataDir, { recursive: true, force: true });
       },
     };
   };
@@ -251,6 +255,7 @@ export async function startDistributedPlatform(
     return await launch();
   } catch (error) {
     await databases.drop();
+    rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
 }
