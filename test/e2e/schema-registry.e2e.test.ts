@@ -226,6 +226,22 @@ describe('schema registry (embedded)', () => {
     const unknown = await cli(['check', '--subgraph', 'billing', '--schema', schema], ci);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown subgraph "billing".*audit, identity, tenancy/);
+
+    // A platform key reaches no tenant's data: only the registry's permissions, and revoking it ends it.
+    const wide = await graphql(platform.graphqlUrl, 'mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }', { i: { name: unique('ci'), permissions: ['schema:check', 'users:read'] } }, bearer(admin));
+    expect(wide.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/only schema:read, schema:check, schema:publish/) });
+    const keys = await graphql<{ apiKeys: { edges: { node: { id: string; permissions: string[]; tenant: null } }[] } }>(platform.graphqlUrl, '{ apiKeys(first: 10) { edges { node { id permissions tenant { id } } } } }', {}, bearer(admin));
+    expect(keys.errors).toBeUndefined();
+    const ciKey = keys.data!.apiKeys.edges.map((e) => e.node).find((k) => k.permissions.join() === 'schema:check')!;
+    expect(ciKey.tenant).toBeNull();
+    const revoked = await graphql(platform.graphqlUrl, 'mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { id } }', { i: { id: ciKey.id } }, bearer(admin));
+    expect(revoked.errors).toBeUndefined();
+    let after = await cli(['check', '--subgraph', 'identity', '--schema', schema], ci);
+    for (let i = 0; i < 20 && after.code === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await cli(['check', '--subgraph', 'identity', '--schema', schema], ci);
+    }
+    expect(after.code).toBe(2);
   }, 60_000);
 });
 
