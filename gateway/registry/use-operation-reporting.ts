@@ -1,12 +1,11 @@
 import type { DocumentNode } from 'graphql';
-import { PERMISSIONS } from '../../infrastructure/authorization/permissions';
-import { SystemSubgraphClient } from '../../infrastructure/graphql/system-subgraph-client';
 import type { Logger } from '../../infrastructure/logging/logger';
 import { MAX_REPORT_ENTRIES } from '../../schema/registry/operation-report';
 import { operationCoordinates, operationSignature } from '../../schema/registry/operation-usage';
 import type { OperationUse } from '../../schema/registry/registry-store';
 import { credential, type GatewayContext, type GatewayFeature } from '../core/feature';
 import { apiSchemaOf } from '../supergraph/api-schema';
+import { gatewayRegistryClient } from '../supergraph/registry-source';
 import type { SupergraphVersion } from '../supergraph/supergraph-version';
 
 interface Client {
@@ -44,14 +43,7 @@ export function useOperationReporting(options: {
   let pending = new Map<string, OperationUse>();
   let dropped = 0;
   let flushing: Promise<void> | null = null;
-  const registry = new SystemSubgraphClient({
-    service: 'schema registry',
-    graphqlUrl: options.registryUrl,
-    contextSecret: options.contextSecret,
-    caller: 'gateway',
-    permissions: [PERMISSIONS.schemaRead],
-    timeoutMs: options.timeoutMs,
-  });
+  const registry = gatewayRegistryClient(options.registryUrl, options.contextSecret, options.timeoutMs);
 
   const shapeOf = (version: SupergraphVersion, document: DocumentNode, operationName: string | null): Shape => {
     let byDocument = shapes.get(version);

@@ -30,6 +30,11 @@ export interface RegistrySourceOptions {
 
 const origin = (id: string) => `schema registry (supergraph ${id})`;
 
+/** A gateway asking the registry in its own name (a SYSTEM context it signs), holding schema:read and nothing more. */
+export function gatewayRegistryClient(graphqlUrl: () => string, contextSecret: string, timeoutMs: number): SystemSubgraphClient {
+  return new SystemSubgraphClient({ service: 'schema registry', graphqlUrl, contextSecret, caller: 'gateway', permissions: [PERMISSIONS.schemaRead], timeoutMs });
+}
+
 /**
  * The schema registry's current supergraph (LATTICE_SUPERGRAPH_SOURCE=registry). A publish event on the bus makes
  * the gateway ask at once; polling every `pollMs` is the backstop (an event missed while the bus was away, a
@@ -37,14 +42,7 @@ const origin = (id: string) => `schema registry (supergraph ${id})`;
  * the registry is down serves the last one it had; one that is running keeps serving what it has, and says so.
  */
 export function registrySupergraph(options: RegistrySourceOptions): SupergraphSource & { status(): RegistrySourceStatus } {
-  const client = new SystemSubgraphClient({
-    service: 'schema registry',
-    graphqlUrl: options.graphqlUrl,
-    contextSecret: options.contextSecret,
-    caller: 'gateway',
-    permissions: [PERMISSIONS.schemaRead],
-    timeoutMs: options.timeoutMs,
-  });
+  const client = gatewayRegistryClient(options.graphqlUrl, options.contextSecret, options.timeoutMs);
   const { logger } = options;
   let lastId: string | null = null;
   let unreachableSince: Date | null = null;

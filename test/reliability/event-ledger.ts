@@ -34,9 +34,11 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
 }
 
 /** Every event identity and tenancy committed: their event stores are the source of truth (read as the owner, so row-level security does not filter). */
-export async function readOutboxes(urls: { identity: string; tenancy: string }): Promise<LedgerEvent[]> {
+/** Every event the platform's outboxes hold: identity's, tenancy's and the schema registry's (its publishes). */
+export async function readOutboxes(urls: { identity: string; tenancy: string; registry?: string }): Promise<LedgerEvent[]> {
   const read = (url: string) => withClient(url, async (client) => (await client.query<LedgerEvent>(`SELECT ${EVENT_FIELDS} FROM event_store ORDER BY position`)).rows);
-  return (await Promise.all([read(urls.identity), read(urls.tenancy)])).flat();
+  const databases = [urls.identity, urls.tenancy, ...(urls.registry ? [urls.registry] : [])];
+  return (await Promise.all(databases.map(read))).flat();
 }
 
 export function readAuditRecords(url: string): Promise<AuditLedgerRow[]> {

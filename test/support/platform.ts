@@ -32,8 +32,8 @@ export interface RunningPlatform {
   /** Base URL of the schema registry's own HTTP server (its API is at `/graphql`, signed contexts only). */
   registry: string;
   contextSecret: string;
-  /** Distributed mode only: each subgraph's PostgreSQL database, for tests that inspect or tamper with storage. */
-  databaseUrls?: Record<SubgraphName, string>;
+  /** Distributed mode only: each subgraph's (and the registry's) PostgreSQL database, for tests that inspect or tamper with storage. */
+  databaseUrls?: Record<SubgraphName | 'registry', string>;
   /** Base URLs of extra identity replicas (distributed mode, when asked for). */
   identityReplicas?: string[];
   /** Base URLs of extra tenancy replicas, reachable only directly: the gateway routes to the first tenancy (distributed mode, when asked for). */
