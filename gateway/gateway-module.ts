@@ -23,9 +23,10 @@ import { useJwks } from './jwks/jwks-route';
 import { useRequestId } from './request-id/request-context';
 import { useRevocations } from './revocations/use-revocations';
 import { committedSupergraph, watchedSupergraphFile, type SupergraphSource } from './supergraph/supergraph-source';
-import { registrySupergraph, type RegistrySourceStatus } from './supergraph/registry-source';
+import { gatewayRegistryClient, registrySupergraph, type RegistrySourceStatus } from './supergraph/registry-source';
 import { useOperationReporting } from './registry/use-operation-reporting';
 import { useRegistryEndpoint } from './registry/use-registry-endpoint';
+import { useSafelist } from './registry/use-safelist';
 import type { SupergraphGraph, SupergraphVersion } from './supergraph/supergraph-version';
 import { useSubscriptions } from './subscriptions/use-subscriptions';
 import { useTenantStatus } from './tenancy/use-tenant-status';
@@ -161,6 +162,16 @@ async function gatewayFeatures(
     add(useFieldAuthorization({ logger, ...onForbidden }));
     // Lattice's subscription fields are served from Lattice's domain events (gateway/subscriptions).
     if (latticeGraphs.length > 0) add(await useSubscriptions({ bus, logger, settings, introspection: config.introspection }));
+    // The safelist: only operations registered with the registry run (enforce), or the others are logged (audit).
+    if (settings.safelist !== 'off') {
+      if (!registryUrl || !secret) throw new Error(`LATTICE_SAFELIST=${settings.safelist} needs the schema registry (REGISTRY_URL) and LATTICE_CONTEXT_SECRET`);
+      const registry = gatewayRegistryClient(registryUrl, secret, settings.registry.timeoutMs);
+      const source = {
+        load: async () => (await registry.query<{ registryPersistedOperations: { id: string; body: string }[] }>('{ registryPersistedOperations { id body } }', {})).registryPersistedOperations,
+        version: async () => (await registry.query<{ registryPersistedOperationCount: number }>('{ registryPersistedOperationCount }', {})).registryPersistedOperationCount,
+      };
+      add(await useSafelist({ mode: settings.safelist, source, pollMs: settings.registry.pollMs, logger: logger.child({ component: 'safelist' }) }));
+    }
     // The schema registry's API at this origin, and the operations clients run reported to it for its checks.
     if (registryUrl && secret && identity) {
       add(useRegistryEndpoint({ registryUrl, contextSecret: secret, maxBodyBytes: settings.maxBodyBytes, timeoutMs: 30_000, logger }));

@@ -29,6 +29,17 @@ export interface OperationInput {
   readonly version: SupergraphVersion;
 }
 
+/** What an HTTP request asks to run, before anything parses it: its text, the id of a registered operation, or both. */
+export interface RequestedOperation {
+  readonly query: string | null;
+  /** `extensions.persistedQuery.sha256Hash`: the SHA-256 (hex) of a registered operation's text. */
+  readonly persistedId: string | null;
+  readonly operationName: string | null;
+}
+
+/** A feature's answer to a requested operation: the text to run instead, or the refusal (nothing runs). */
+export type OperationResolution = { readonly query: string } | { readonly refuse: GraphQLFormattedError };
+
 /** The response about to be sent: features may add headers and error extensions. */
 export interface OutgoingResponse {
   readonly headers: Map<string, string>;
@@ -61,6 +72,11 @@ export interface GatewayFeature {
    * throws a GraphQLError (its extensions.code picks the HTTP status / close code) to refuse the caller.
    */
   readonly context?: (input: ConnectionInput, context: GatewayContext) => Promise<void> | void;
+  /**
+   * Before the request is parsed: the text to run for one that sends only an operation id, or a refusal (the
+   * safelist). Null leaves the request as it is; the first feature that answers decides.
+   */
+  readonly resolveOperation?: (requested: RequestedOperation, context: GatewayContext) => OperationResolution | null;
   /** Before planning, so before any subgraph call: errors refuse the whole operation. */
   readonly checkOperation?: (operation: OperationInput) => Promise<readonly GraphQLFormattedError[] | null> | readonly GraphQLFormattedError[] | null;
   /** After an operation has been answered, before the answer is sent. */

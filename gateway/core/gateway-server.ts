@@ -11,7 +11,8 @@ import { clientAddressOf, requestIdOf } from '../request-id/request-context';
 import type { SupergraphSource, SupergraphText } from '../supergraph/supergraph-source';
 import { parseSupergraph, SupergraphRefused, type SupergraphGraph, type SupergraphVersion } from '../supergraph/supergraph-version';
 import { startVersionRuntime, type VersionRuntime } from './apollo-runtime';
-import type { ConnectionInput, GatewayContext, GatewayFeature, GatewayHandle, OperationInput } from './feature';
+import type { HTTPGraphQLRequest } from '@apollo/server';
+import type { ConnectionInput, GatewayContext, GatewayFeature, GatewayHandle, OperationInput, RequestedOperation } from './feature';
 
 /**
  * Runs every feature's context step, in list order, for one request or connection: the context the gateway signs
@@ -30,6 +31,50 @@ export async function contextFor(features: readonly GatewayFeature[], input: Con
     const message = given !== undefined ? (error as Error).message : 'the request could not be authenticated';
     return { refuse: { status: ERROR_CODES[code].status, body: { errors: [{ message, extensions: { code, requestId: input.requestId } }] } } };
   }
+}
+
+/**
+ * Every feature's `resolveOperation` for an HTTP GraphQL request (a POST body or GET parameters): the request with
+ * the text a feature named, or the refusal it answered with. Batches (JSON arrays) are Apollo's to refuse.
+ */
+function resolveOperation(features: readonly GatewayFeature[], request: HTTPGraphQLRequest, context: GatewayContext): HTTPGraphQLRequest | Refusal {
+  const resolvers = features.filter((f) => f.resolveOperation);
+  if (resolvers.length === 0) return request;
+  const get = request.method === 'GET' ? new URLSearchParams(request.search) : null;
+  const body = get === null && request.body !== null && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null;
+  if (get === null && body === null) return request;
+  const read = (name: string): unknown => (get ? get.get(name) : body![name]);
+  let extensions = read('extensions');
+  if (typeof extensions === 'string') {
+    try {
+      extensions = JSON.parse(extensions);
+    } catch {
+      extensions = null;
+    }
+  }
+  const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null)?.persistedQuery?.sha256Hash;
+  const query = read('query');
+  const operationName = read('operationName');
+  const requested: RequestedOperation = {
+    query: typeof query === 'string' && query !== '' ? query : null,
+    persistedId: typeof hash === 'string' ? hash : null,
+    operationName: typeof operationName === 'string' ? operationName : null,
+  };
+  for (const feature of resolvers) {
+    const answer = feature.resolveOperation!(requested, context);
+    if (answer === null) continue;
+    if ('refuse' in answer) {
+      const code = answer.refuse.extensions?.code as ErrorCode | undefined;
+      const status = code !== undefined && code in ERROR_CODES ? ERROR_CODES[code].status : 400;
+      return { refuse: { status, body: { errors: [{ ...answer.refuse, extensions: { ...answer.refuse.extensions, requestId: context.request.requestId } }] } } };
+    }
+    if (get) {
+      get.set('query', answer.query);
+      return { ...request, search: get.toString() };
+    }
+    return { ...request, body: { ...body, query: answer.query } };
+  }
+  return request;
 }
 
 /** An HTTP request as a connection: its headers are its credentials. */
@@ -120,7 +165,9 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       async (request, req) => {
         const context = await contextFor(features, httpConnection(req));
         if ('refuse' in context) return context;
-        return live!.execute(request, context);
+        const resolved = resolveOperation(features, request, context);
+        if ('refuse' in resolved) return resolved;
+        return live!.execute(resolved, context);
       },
       config.gateway.maxBodyBytes,
     );

@@ -78,6 +78,8 @@ export interface GatewaySettings {
   supergraphSource: 'registry' | 'file';
   /** The registry as a supergraph source: how often it is asked (a publish event also triggers a fetch at once). */
   registry: { pollMs: number; timeoutMs: number };
+  /** LATTICE_SAFELIST: `enforce` runs only operations registered with the registry, `audit` logs the others, `off` (default). */
+  safelist: 'off' | 'audit' | 'enforce';
   /** The operations clients run are sent to the registry in batches, this often, for its operation checks. */
   operationReporting: { flushMs: number; maxDistinct: number };
   /** JWT verification against any JWKS (LATTICE_JWKS_URL); issuer and audience are checked when given. */
@@ -114,6 +116,7 @@ export interface GatewaySettings {
 /** Every gateway tunable's default, in one place (README, "Gateway tunables"). */
 export const GATEWAY_DEFAULTS: Omit<GatewaySettings, 'supergraphPath' | 'foreignSupergraph' | 'jwt' | 'supergraphSource'> = {
   supergraphPollMs: 1_000,
+  safelist: 'off',
   registry: { pollMs: 2_000, timeoutMs: 3_000 },
   operationReporting: { flushMs: 5_000, maxDistinct: 10_000 },
   timeouts: { tenantStatusMs: 3_000, apiKeyVerifyMs: 3_000, jwksFetchMs: 5_000, readinessCheckMs: 2_000 },
@@ -183,6 +186,7 @@ const envSchema = z.object({
   REGISTRY_DATABASE_URL: postgresUrl,
   REGISTRY_DATABASE_APP_URL: postgresUrl,
   LATTICE_SUPERGRAPH_SOURCE: z.enum(['registry', 'file'], { error: 'must be registry or file' }).optional(),
+  LATTICE_SAFELIST: z.enum(['off', 'audit', 'enforce'], { error: 'must be off, audit or enforce' }).optional(),
   LATTICE_REGISTRY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be 100 to 60000 ms').max(60_000, 'must be 100 to 60000 ms').optional(),
   LATTICE_OPERATION_FLUSH_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be 100 to 600000 ms').max(600_000, 'must be 100 to 600000 ms').optional(),
   IDENTITY_URL: httpUrl,
@@ -331,6 +335,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
       foreignSupergraph: options.supergraphPath !== undefined,
       supergraphPollMs: e.LATTICE_SUPERGRAPH_POLL_MS ?? GATEWAY_DEFAULTS.supergraphPollMs,
       supergraphSource: e.LATTICE_SUPERGRAPH_SOURCE ?? (role === 'platform' ? 'registry' : 'file'),
+      safelist: e.LATTICE_SAFELIST ?? GATEWAY_DEFAULTS.safelist,
       registry: { ...GATEWAY_DEFAULTS.registry, pollMs: e.LATTICE_REGISTRY_POLL_MS ?? GATEWAY_DEFAULTS.registry.pollMs },
       operationReporting: { ...GATEWAY_DEFAULTS.operationReporting, flushMs: e.LATTICE_OPERATION_FLUSH_MS ?? GATEWAY_DEFAULTS.operationReporting.flushMs },
       jwt: { jwksUrl: e.LATTICE_JWKS_URL, issuer: e.LATTICE_JWT_ISSUER, audience: e.LATTICE_JWT_AUDIENCE },

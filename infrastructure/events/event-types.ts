@@ -38,6 +38,8 @@ export const EVENT_TYPES = {
   'security.access.denied': 1,
   /** The schema registry stored a subgraph version and the supergraph it composed (schema/registry). */
   'schema.subgraph.published': 1,
+  /** Operations a client registered for the safelist (persisted operations); their text is not in the event. */
+  'schema.operations.registered': 1,
 } as const satisfies Record<string, number>;
 
 export type EventType = keyof typeof EVENT_TYPES;

@@ -58,11 +58,13 @@ const OPTIONS = {
   commit: { type: 'string' },
   new: { type: 'boolean' },
   out: { type: 'string' },
+  client: { type: 'string' },
+  manifest: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: true; tokens: true }>>['values'];
 const COMMON_OPTIONS: readonly OptionName[] = ['registry', 'token', 'json', 'help'];
-const METAVAR: Partial<Record<OptionName, string>> = { registry: 'URL', token: 'TOKEN', subgraph: 'NAME', schema: 'FILE', 'window-days': 'N', url: 'URL', author: 'NAME', commit: 'SHA', out: 'FILE' };
+const METAVAR: Partial<Record<OptionName, string>> = { registry: 'URL', token: 'TOKEN', subgraph: 'NAME', schema: 'FILE', 'window-days': 'N', url: 'URL', author: 'NAME', commit: 'SHA', out: 'FILE', client: 'NAME', manifest: 'FILE' };
 
 interface RunContext {
   values: Values;
@@ -130,6 +132,25 @@ const COMMANDS: Record<string, Command> = {
       const changes = await registry().registryDiff(subgraph, from, to);
       const header = `diff ${subgraph} version ${from} to ${to}: ${changes.length === 0 ? 'no changes' : countChanges(changes)}`;
       return { exitCode: EXIT.done, human: [header, ...changes.flatMap(changeLines)].join('\n'), json: { subgraph, from, to, changes } };
+    },
+  },
+  'register-operations': {
+    synopsis: 'register-operations --client NAME --manifest FILE',
+    summary: "registers a client's persisted operations (an Apollo persisted-query manifest) for the safelist, each checked against the current supergraph; nothing is stored unless all pass",
+    options: ['client', 'manifest'],
+    positionals: [],
+    async run({ values, registry, io }) {
+      const clientName = required(values, 'client', 'register-operations');
+      const file = required(values, 'manifest', 'register-operations');
+      const manifest = await io.readFile(file).catch((error: unknown) => {
+        throw new CliFailure(EXIT.error, 'file', `cannot read ${file}: ${fileReason(error)}`);
+      });
+      const result = await registry().registerPersistedOperations({ clientName, manifest });
+      if (result.problems.length > 0) {
+        const lines = result.problems.map((p) => `  ${p.index < 0 ? 'manifest' : `operation ${p.index}${p.name ? ` (${p.name})` : ''}`}: ${p.message}`);
+        return { exitCode: EXIT.failed, human: [`refused: ${result.problems.length} problem(s) in ${file}; nothing was registered`, ...lines].join('\n'), json: result };
+      }
+      return { exitCode: EXIT.done, human: `registered ${result.registered} operation(s) of ${clientName}; ${result.alreadyKnown} already known`, json: result };
     },
   },
   'fetch-supergraph': {

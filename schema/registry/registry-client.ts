@@ -81,6 +81,13 @@ const publishResult = z.object({
   check: schemaCheck,
 });
 
+const registerOperationsResult = z.object({
+  registered: z.number().int(),
+  alreadyKnown: z.number().int(),
+  problems: z.array(z.object({ index: z.number().int(), id: z.string().nullable(), name: z.string().nullable(), message: z.string() })),
+});
+
+export type RegisterOperationsResult = z.infer<typeof registerOperationsResult>;
 export type RecordedOperation = z.infer<typeof recordedOperation>;
 export type SchemaChange = z.infer<typeof schemaChange>;
 export type SchemaCheck = z.infer<typeof schemaCheck>;
@@ -145,6 +152,11 @@ const OPERATIONS = {
     document: `mutation PublishSubgraph($input: PublishSubgraphInput!) { publishSubgraph(input: $input) { published version supergraphId check { ${CHECK_FIELDS} } } }`,
     result: publishResult,
   },
+  registerPersistedOperations: {
+    field: 'registerPersistedOperations',
+    document: 'mutation RegisterPersistedOperations($input: RegisterOperationsInput!) { registerPersistedOperations(input: $input) { registered alreadyKnown problems { index id name message } } }',
+    result: registerOperationsResult,
+  },
 } satisfies Record<string, Operation<unknown>>;
 
 const CREDENTIAL_CODES: ReadonlySet<string> = new Set<ErrorCode>(['UNAUTHENTICATED', 'FORBIDDEN', 'TENANT_SUSPENDED']);
@@ -203,6 +215,11 @@ export class RegistryClient {
   /** A refusal (`published: false`) is an answer, not an error; a publish that lost a race is a 'conflict' error. */
   publishSubgraph(input: PublishSubgraphInput): Promise<PublishResult> {
     return this.request(OPERATIONS.publishSubgraph, { input });
+  }
+
+  /** A refused manifest (problems listed, nothing stored) is an answer, not an error. */
+  registerPersistedOperations(input: { clientName: string; manifest: string }): Promise<RegisterOperationsResult> {
+    return this.request(OPERATIONS.registerPersistedOperations, { input });
   }
 
   private async request<T>(operation: Operation<T>, variables: Record<string, unknown>): Promise<T> {

@@ -143,6 +143,36 @@ class PublishSubgraphInput {
   @Field(() => Boolean, { nullable: true, description: 'Registers a subgraph the registry does not know yet.' }) new?: boolean | null;
 }
 
+@ObjectType('PersistedOperation', { description: 'An operation a client registered for the safelist.' })
+class PersistedOperationType {
+  @Field(() => String, { description: 'The SHA-256 (hex) of the body: what a client sends as extensions.persistedQuery.sha256Hash.' }) id!: string;
+  @Field(() => String, { nullable: true }) name!: string | null;
+  @Field(() => String, { description: 'query, mutation or subscription.' }) type!: string;
+  @Field(() => String) body!: string;
+  @Field(() => String) clientName!: string;
+}
+
+@ObjectType('ManifestProblem', { description: 'Why one operation of a manifest was refused (index -1: the manifest as a whole).' })
+class ManifestProblemType {
+  @Field(() => Int) index!: number;
+  @Field(() => String, { nullable: true }) id!: string | null;
+  @Field(() => String, { nullable: true }) name!: string | null;
+  @Field(() => String) message!: string;
+}
+
+@ObjectType('RegisterOperationsResult')
+class RegisterOperationsResultType {
+  @Field(() => Int, { description: 'Operations new to the safelist.' }) registered!: number;
+  @Field(() => Int, { description: 'Operations it already had.' }) alreadyKnown!: number;
+  @Field(() => [ManifestProblemType], { description: 'Non-empty: the manifest was refused and nothing was stored.' }) problems!: ManifestProblemType[];
+}
+
+@InputType('RegisterOperationsInput')
+class RegisterOperationsInput {
+  @Field(() => String, { description: 'The client the operations belong to (its apollographql-client-name).' }) clientName!: string;
+  @Field(() => String, { description: "An Apollo persisted-query manifest, as JSON text." }) manifest!: string;
+}
+
 @ObjectType('RecordOperationsResult')
 class RecordOperationsResultType {
   @Field(() => Int) recorded!: number;
@@ -196,6 +226,24 @@ class RegistryResolver {
   publishSubgraph(@Ctx() ctx: RegistryContext, @Arg('input', () => PublishSubgraphInput) input: PublishSubgraphInput) {
     need(ctx.request, PERMISSIONS.schemaPublish);
     return ctx.registry.publish(ctx.request, input);
+  }
+
+  @Mutation(() => RegisterOperationsResultType, { description: "Registers a client's persisted operations for the safelist, each checked against the current supergraph. Needs schema:publish." })
+  registerPersistedOperations(@Ctx() ctx: RegistryContext, @Arg('input', () => RegisterOperationsInput) input: RegisterOperationsInput) {
+    need(ctx.request, PERMISSIONS.schemaPublish);
+    return ctx.registry.registerOperations(ctx.request, input);
+  }
+
+  @Query(() => [PersistedOperationType], { description: 'Every registered operation: the safelist gateways enforce. Needs schema:read.' })
+  registryPersistedOperations(@Ctx() ctx: RegistryContext) {
+    need(ctx.request, PERMISSIONS.schemaRead);
+    return ctx.registry.persistedOperations();
+  }
+
+  @Query(() => Int, { description: 'How many operations are registered: what gateways poll. Needs schema:read.' })
+  registryPersistedOperationCount(@Ctx() ctx: RegistryContext) {
+    need(ctx.request, PERMISSIONS.schemaRead);
+    return ctx.registry.persistedOperationCount();
   }
 
   @Mutation(() => RecordOperationsResultType, { description: "A gateway's batch of the operations clients ran. Only gateways (a SYSTEM context) may call it." })

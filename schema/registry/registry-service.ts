@@ -10,7 +10,10 @@ import { uuid7 } from '../../infrastructure/events/uuid7';
 import type { Logger } from '../../infrastructure/logging/logger';
 import { supergraphId } from '../../gateway/supergraph/supergraph-version';
 import { classifyChanges, composeSubgraphs, runCheck, type CheckReport, type SchemaChangeInfo, type SubgraphInput } from './checks';
-import { RegistryStore, type OperationUse, type StoredSupergraph, type SubgraphVersion } from './registry-store';
+import { Supergraph } from '@apollo/federation-internals';
+import { withoutSecurityFeatures } from '../../gateway/supergraph/security-features';
+import { readManifest, type ManifestProblem } from './persisted-operations';
+import { RegistryStore, type OperationUse, type SafelistedOperation, type StoredSupergraph, type SubgraphVersion } from './registry-store';
 
 /** How far back the operation check looks unless a check says otherwise. */
 export const DEFAULT_WINDOW_DAYS = 7;
@@ -218,6 +221,45 @@ export class RegistryService {
     const outcome = await this.commit(request, proposals);
     if (!outcome) throw new Error(`the registry could not compose ${proposals.map((p) => p.proposed.name).join(', ')} from the running code with the other subgraphs' current versions`);
     this.deps.logger.info('subgraphs published from the running code', { subgraphs: Object.fromEntries(outcome.versions), supergraph: outcome.supergraphId, author: options.author });
+  }
+
+  /**
+   * Registers a client's persisted operations (an Apollo manifest) for the safelist. Each is checked against the
+   * current supergraph; one that does not validate refuses the whole manifest and nothing is stored. Registering an
+   * operation again changes nothing. Audited.
+   */
+  async registerOperations(request: RequestContext, input: { clientName: string; manifest: string }): Promise<{ registered: number; alreadyKnown: number; problems: ManifestProblem[] }> {
+    const clientName = validText('input.clientName', input.clientName, 200);
+    if (Buffer.byteLength(input.manifest) > 16 * MAX_SDL_BYTES) throw errors.badInput('input.manifest', `must be at most ${16 * MAX_SDL_BYTES} bytes`);
+    const supergraph = await this.store.currentSupergraph();
+    if (!supergraph) throw errors.conflict('the registry has no supergraph yet: publish the subgraphs first');
+    const schema = Supergraph.build(withoutSecurityFeatures(supergraph.sdl)).apiSchema().toGraphQLJSSchema();
+    const { operations, problems } = readManifest(input.manifest, schema);
+    if (problems.length > 0) return { registered: 0, alreadyKnown: 0, problems };
+    const platform = this.deps.database.asPlatform(`schema registry: register operations of ${clientName}`, request);
+    const events = RequestEvents.of(this.deps.events, platform, request);
+    const by = `${request.principal.kind}:${request.principal.subject ?? '-'}`;
+    const registered = await platform.run(async (manager) => {
+      const added = await this.store.insertPersisted(manager, operations, clientName, by);
+      await events.record({
+        type: 'schema.operations.registered',
+        aggregateType: 'PersistedOperations',
+        aggregateId: clientName,
+        tenantId: null,
+        data: { clientName, operations: operations.length, registered: added, supergraphId: supergraph.id },
+      });
+      return added;
+    });
+    this.deps.logger.info('persisted operations registered', { clientName, registered, alreadyKnown: operations.length - registered });
+    return { registered, alreadyKnown: operations.length - registered, problems: [] };
+  }
+
+  persistedOperations(): Promise<SafelistedOperation[]> {
+    return this.store.persisted();
+  }
+
+  persistedOperationCount(): Promise<number> {
+    return this.store.persistedCount();
   }
 
   /** A gateway's batch of operation uses (never variable values: signatures have their literals stripped). */

@@ -1,6 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import type { ScopedDatabase } from '../../infrastructure/database/scoped-database';
 import type { RecordedOperation } from './operation-usage';
+import type { PersistedOperation } from './persisted-operations';
+
+/** A registered operation, as gateways load the safelist. */
+export interface SafelistedOperation extends PersistedOperation {
+  readonly clientName: string;
+}
 
 /** One published version of one subgraph. */
 export interface SubgraphVersion {
@@ -159,6 +165,35 @@ export class RegistryStore {
       lastSeen: row.last_seen,
       coordinates: row.coordinates,
     }));
+  }
+
+  /** Adds operations to the safelist; those already there (same id, so same body) stay as they are. How many were new. */
+  async insertPersisted(manager: EntityManager, operations: readonly PersistedOperation[], clientName: string, registeredBy: string): Promise<number> {
+    let added = 0;
+    for (const operation of operations) {
+      const rows = await manager.query<unknown[]>(
+        `INSERT INTO registry_persisted_operations (id, name, type, body, client_name, registered_by) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [operation.id, operation.name, operation.type, operation.body, clientName, registeredBy],
+      );
+      added += rows.length;
+    }
+    return added;
+  }
+
+  async persisted(): Promise<SafelistedOperation[]> {
+    const rows = await this.db.joinOrRun((m) =>
+      m.query<{ id: string; name: string | null; type: PersistedOperation['type']; body: string; client_name: string }[]>(
+        'SELECT id, name, type, body, client_name FROM registry_persisted_operations ORDER BY position',
+      ),
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, type: r.type, body: r.body, clientName: r.client_name }));
+  }
+
+  /** Changes whenever an operation is added: what gateways poll. */
+  async persistedCount(): Promise<number> {
+    const [row] = await this.db.joinOrRun((m) => m.query<{ count: string }[]>('SELECT count(*)::text AS count FROM registry_persisted_operations'));
+    return Number(row?.count ?? 0);
   }
 
   private async rows(sql: string, parameters: unknown[]): Promise<SubgraphVersion[]> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { EVENT_TYPES, isEventType } from '../../infrastructure/events/event-types';
 import { bearer, graphql, type GraphQLResponse } from '../support/graphql-client';
@@ -116,6 +117,19 @@ function keysOf(value: unknown, path = 'data'): string[] {
     must(await as(admin)('mutation($i: SuspendTenantInput!) { suspendTenant(input: $i) { id } }', { i: { id: acme.tenant.id, reason: 'review' } }));
     must(await as(admin)('mutation($i: ReactivateTenantInput!) { reactivateTenant(input: $i) { id } }', { i: { id: acme.tenant.id } }));
     must(await as(admin)('mutation { rotateSigningKey { kid } }'));
+
+    // The schema registry: its subgraphs were published at its start; a client registers its persisted operations.
+    const body = 'query Me { me { email } }';
+    const operations = { format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: createHash('sha256').update(body).digest('hex'), name: 'Me', type: 'query', body }] };
+    const registered = must(
+      await graphql<{ registerPersistedOperations: { problems: unknown[] } }>(
+        `${platform.baseUrl}/registry/graphql`,
+        'mutation($i: RegisterOperationsInput!) { registerPersistedOperations(input: $i) { problems { message } } }',
+        { i: { clientName: 'web', manifest: JSON.stringify(operations) } },
+        bearer(admin),
+      ),
+    );
+    expect(registered.registerPersistedOperations.problems).toEqual([]);
     secrets.push(await signIn(url, acme.admin.email, PASSWORD, acme.tenant.slug));
 
     // The audit subgraph records events as it hears them: wait until every type has arrived.

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearer, graphql } from '../support/graphql-client';
 import { distributedAvailable } from '../support/modes';
-import { startDistributedPlatform, startEmbeddedPlatform, type RunningPlatform } from '../support/platform';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startDistributedPlatform, startEmbeddedPlatform, type RunningPlatform } from '../support/platform';
 import { ROOT } from '../support/processes';
 import { lattice, reportOperationsAsGateway } from '../support/schema-cli';
 import { createTenantWithAdmin, signInAsAdmin, unique } from '../support/scenario';
@@ -318,4 +319,65 @@ describe('schema registry (embedded)', () => {
     }
     expect(source?.registry).toBe('reachable');
   }, 90_000);
+});
+
+/**
+ * The safelist: a client registers its persisted operations (an Apollo manifest) through the CLI, each checked
+ * against the current supergraph; restarted with LATTICE_SAFELIST=enforce, the gateway runs only those, by id or
+ * by their exact text.
+ */
+describe('safelist (embedded, LATTICE_SAFELIST=enforce)', () => {
+  let platform: RunningPlatform;
+  let dir: string;
+  const SIGN_IN = 'mutation SignIn($i: SignInInput!) { signIn(input: $i) { accessToken } }';
+  const ME = 'query Me { me { email } }';
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const manifest = (bodies: [string, string, string][]) =>
+    JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: bodies.map(([name, type, body]) => ({ id: sha(body), name, type, body })) });
+  const post = async (body: Record<string, unknown>, token?: string) => {
+    const response = await fetch(platform.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown>; errors?: { extensions?: { code?: string } }[] } };
+  };
+
+  beforeAll(async () => {
+    platform = await startEmbeddedPlatform({ env: { LATTICE_REGISTRY_POLL_MS: '300' } });
+    dir = mkdtempSync(join(tmpdir(), 'lattice-safelist-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registers only a manifest whose every operation validates, then runs nothing else once enforcing', async () => {
+    const admin = await signInAsAdmin(platform.graphqlUrl);
+    const registry = (args: string[]) => lattice(args, { registry: platform.baseUrl, token: admin });
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, manifest([['Me', 'query', ME], ['Ghost', 'query', 'query Ghost { me { ghost } }']]));
+    const refused = await registry(['register-operations', '--client', 'web', '--manifest', bad]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/operation 1 \(Ghost\): does not validate.*ghost/);
+    const good = join(dir, 'web.json');
+    writeFileSync(good, manifest([['SignIn', 'mutation', SIGN_IN], ['Me', 'query', ME]]));
+    const registered = await registry(['register-operations', '--client', 'web', '--manifest', good]);
+    expect(registered.code).toBe(0);
+    // Ghost was refused with the manifest it came in: Me is new here, not "already known".
+    expect(registered.stdout).toMatch(/registered 2 operation\(s\) of web; 0 already known/);
+
+    platform = await platform.restart({ LATTICE_SAFELIST: 'enforce' });
+    const signIn = await post({ variables: { i: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } }, extensions: { persistedQuery: { version: 1, sha256Hash: sha(SIGN_IN) } } });
+    expect(signIn.body.errors).toBeUndefined();
+    const token = (signIn.body.data!.signIn as { accessToken: string }).accessToken;
+    expect((await post({ extensions: { persistedQuery: { version: 1, sha256Hash: sha(ME) } } }, token)).body.data).toEqual({ me: { email: ADMIN_EMAIL } });
+    expect((await post({ query: ME }, token)).body.data).toEqual({ me: { email: ADMIN_EMAIL } });
+
+    const unregistered = await post({ query: '{ me { email displayName } }' }, token);
+    expect(unregistered.status).toBe(403);
+    expect(unregistered.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const unknown = await post({ extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }, token);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    // The registry's own API is not behind the safelist: CI keeps working.
+    expect((await lattice(['list'], { registry: platform.baseUrl, token })).code).toBe(0);
+  }, 120_000);
 });

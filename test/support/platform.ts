@@ -49,8 +49,8 @@ export interface RunningPlatform {
   restartService?(name: ServiceName, options?: RestartServiceOptions): Promise<ServiceProcess>;
   /** Stops every process; resolves with their exit codes. */
   stop(): Promise<(number | null)[]>;
-  /** Starts the same platform again on the same storage. */
-  restart(): Promise<RunningPlatform>;
+  /** Starts the same platform again on the same storage (embedded: with `env` added to its environment). */
+  restart(env?: Record<string, string>): Promise<RunningPlatform>;
   /** Removes the data dir or drops the databases. */
   destroy(): Promise<void>;
 }
@@ -77,8 +77,8 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
     LATTICE_CONTEXT_SECRET: contextSecret,
     ...options.env,
   });
-  const launch = async (): Promise<RunningPlatform> => {
-    const platform = startProcess('platform/main.js', env);
+  const launch = async (extra: Record<string, string> = {}): Promise<RunningPlatform> => {
+    const platform = startProcess('platform/main.js', { ...env, ...extra });
     const subgraphs = {} as Record<SubgraphName, string>;
     let baseUrl: string;
     let registry: string;
@@ -101,9 +101,9 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
       contextSecret,
       processes: [platform],
       stop: async () => [await platform.stop()],
-      restart: async () => {
+      restart: async (more = {}) => {
         await platform.stop();
-        return launch();
+        return launch({ ...extra, ...more });
       },
       destroy: async () => {
         await platform.stop();
