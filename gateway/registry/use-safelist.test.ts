@@ -19,7 +19,7 @@ describe('useSafelist', () => {
     return (requested: Partial<RequestedOperation>) => feature.resolveOperation!(asked(requested), context);
   };
   afterEach(async () => {
-    await Promise.all(features.splice(0).map((f) => f.stop?.()));
+    await Promise.all(features.splice(0).map((f) => f.stop?.() ?? Promise.resolve()));
     warnings.length = 0;
   });
 

@@ -65,8 +65,9 @@ export function readManifest(text: string, schema: GraphQLSchema): { operations:
     if (invalid.length > 0) return problem(`does not validate against the current supergraph: ${invalid.map((v) => v.message).join('; ')}`);
     const operation = getOperationAST(document, name ?? undefined);
     if (!operation) return problem(name ? `the body has no operation named ${name}` : 'the body must hold one operation, or name it');
-    if (operation.operation !== e.type) return problem(`the body is a ${operation.operation}, not a ${e.type}`);
-    operations.push({ id, name: operation.name?.value ?? name, type: e.type as PersistedOperation['type'], body: e.body });
+    const type = operation.operation as string;
+    if (type !== e.type) return problem(`the body is a ${type}, not a ${e.type}`);
+    operations.push({ id, name: operation.name?.value ?? name, type: operation.operation, body: e.body });
   });
   return { operations, problems };
 }
