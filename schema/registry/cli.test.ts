@@ -524,7 +524,7 @@ describe('lattice-schema credentials and connections', () => {
 describe('lattice-schema usage', () => {
   it.each([
     ['no command', [], 'no command given; see lattice-schema --help'],
-    ['an unknown command', ['chek'], 'unknown command "chek"; the commands are check, publish, list, diff, fetch-supergraph'],
+    ['an unknown command', ['chek'], 'unknown command "chek"; the commands are check, publish, list, diff, register-operations, fetch-supergraph'],
     ['a missing flag', ['check', '--schema', 'identity.graphql'], 'check needs --subgraph NAME; see lattice-schema check --help'],
     ['a flag of another command', ['check', '--subgraph', 'identity', '--schema', 'identity.graphql', '--url', 'http://x'], 'check does not take --url; see lattice-schema check --help'],
     ['an unknown flag', ['list', '--verbose'], "unknown option '--verbose'; see lattice-schema list --help"],
