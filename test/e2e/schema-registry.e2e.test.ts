@@ -159,6 +159,11 @@ describe('schema registry (embedded)', () => {
     const user = await graphql<{ __type: { fields: { name: string }[] } }>(platform.graphqlUrl, '{ __type(name: "User") { fields { name } } }', {});
     expect(user.data?.__type.fields.map((f) => f.name)).toContain('nickname');
 
+    // Publishing the same schema again (a deploy that changed nothing here) is a no-op: still version 2.
+    const again = await cli(['publish', '--subgraph', 'identity', '--schema', join(dir, 'publish.graphql'), '--url', 'http://identity:4001/graphql', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ published: true, version: 2, supergraphId: outcome.supergraphId });
+
     const diff = await cli(['diff', '--subgraph', 'identity', '1', '2']);
     expect(diff.code).toBe(0);
     expect(diff.stdout).toMatch(/SAFE\s+User\.nickname/);
