@@ -43,7 +43,7 @@ export class ApiKeyType {
 export const ApiKeyConnection = connectionType('ApiKey', ApiKeyType);
 export type ApiKeyConnection = Connection<ApiKeyType>;
 
-@ObjectType('CreateApiKeyPayload')
+@ObjectType('CreateApiKeyPayload', { description: 'A key just created: its secret, shown this once, and the key as it is listed from now on.' })
 export class CreateApiKeyPayload {
   @Field(() => String, { description: 'The key, "lat_…". Shown this once: Lattice stores only a hash of it and cannot show it again.' })
   secret!: string;

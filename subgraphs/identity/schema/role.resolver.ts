@@ -42,7 +42,9 @@ export class RoleResolver {
   }
 
   @Directive(requiresScopes(PERMISSIONS.rolesWrite))
-  @Mutation(() => RoleType)
+  @Mutation(() => RoleType, {
+    description: "Renames a custom role or replaces its permissions (ones you hold yourself); with expectedVersion, only if no one changed it since. A built-in role is BAD_USER_INPUT; another tenant's is NOT_FOUND; a stale version is CONFLICT.",
+  })
   async updateRole(@Ctx() ctx: IdentityContext, @Arg('input', () => UpdateRoleInput) input: UpdateRoleInput): Promise<RoleType> {
     return toRoleType(await ctx.roles.update(input));
   }

@@ -33,7 +33,7 @@ export class RoleType {
 export const RoleConnection = connectionType('Role', RoleType);
 export type RoleConnection = Connection<RoleType>;
 
-@ObjectType('RoleScope')
+@ObjectType('RoleScope', { description: 'Where a role assignment applies: a whole tenant, one organization, or a department and its subtree.' })
 export class RoleScopeType {
   @Field(() => RoleScopeLevel)
   level!: RoleScopeLevel;
@@ -42,7 +42,7 @@ export class RoleScopeType {
   id!: string;
 }
 
-@ObjectType('RoleAssignment')
+@ObjectType('RoleAssignment', { description: "One role given to a user at one scope; the user holds the role's permissions there." })
 export class RoleAssignmentType {
   @Field(() => ID)
   id!: string;

@@ -49,7 +49,7 @@ export class UserType {
 export const UserConnection = connectionType('User', UserType);
 export type UserConnection = Connection<UserType>;
 
-@ObjectType('AuthPayload')
+@ObjectType('AuthPayload', { description: 'What signing in or refreshing answers: a short-lived access token, its single-use refresh token, and the user.' })
 export class AuthPayload {
   @Field(() => String, { description: 'Short-lived JWT; send it as "Authorization: Bearer <accessToken>".' })
   accessToken!: string;

@@ -24,7 +24,7 @@ export class DepartmentResolver {
   }
 
   @Directive(requiresScopes(PERMISSIONS.organizationsWrite))
-  @Mutation(() => DepartmentType)
+  @Mutation(() => DepartmentType, { description: 'Creates a department in an organization of your tenant, at the top or under parentId (at most 8 deep).' })
   async createDepartment(@Ctx() ctx: TenancyContext, @Arg('input', () => CreateDepartmentInput) input: CreateDepartmentInput): Promise<DepartmentType> {
     return toDepartmentType(await ctx.departments.create(input));
   }

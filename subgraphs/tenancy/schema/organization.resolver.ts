@@ -25,7 +25,7 @@ export class OrganizationResolver {
   }
 
   @Directive(requiresScopes(PERMISSIONS.organizationsWrite))
-  @Mutation(() => OrganizationType)
+  @Mutation(() => OrganizationType, { description: "Creates an organization in your tenant; a platform admin names the tenant." })
   async createOrganization(@Ctx() ctx: TenancyContext, @Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput): Promise<OrganizationType> {
     return toOrganizationType(await ctx.organizations.create(input));
   }
