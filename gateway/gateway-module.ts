@@ -65,7 +65,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
           logger,
           source,
           subgraphUrl,
-          features: (first) => gatewayFeatures(ctx, config, logger, first, subgraphUrl, registryUrl, 'status' in source ? () => ({ ...(source as { status(): RegistrySourceStatus }).status() }) : undefined),
+          features: (first) => gatewayFeatures(ctx, config, logger, first, subgraphUrl, registryUrl, source.status ? () => ({ ...source.status!() }) : undefined),
         });
         logger.info('Lattice gateway ready', {
           url: `${server.url}/graphql`,
@@ -87,7 +87,7 @@ function registryGraphqlUrl(ctx: ModuleContext, config: LatticeConfig, embedded:
 }
 
 /** A watched file (LATTICE_SUPERGRAPH_PATH, `--supergraph`), the schema registry, or the committed file. */
-function supergraphSource(ctx: ModuleContext, config: LatticeConfig, logger: Logger, registryUrl: (() => string) | undefined): SupergraphSource {
+function supergraphSource(ctx: ModuleContext, config: LatticeConfig, logger: Logger, registryUrl: (() => string) | undefined): SupergraphSource & { status?(): RegistrySourceStatus } {
   const settings = config.gateway;
   if (settings.supergraphPath) return watchedSupergraphFile(settings.supergraphPath, { pollMs: settings.supergraphPollMs, logger });
   if (settings.supergraphSource !== 'registry') return committedSupergraph();
