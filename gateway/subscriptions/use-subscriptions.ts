@@ -110,8 +110,11 @@ function computePermissionKey(principal: Principal): string {
   });
 }
 
-/** An event belongs to the subscriber's tenant; platform users (no tenant) see every tenant's, as their queries do. */
-const sameTenant = (principal: Principal, event: DomainEvent) => principal.tenantId === null || principal.tenantId === event.tenantId;
+/**
+ * An event belongs to the subscriber's tenant; platform users (no tenant) see every tenant's, as their queries do.
+ * A platform API key also has no tenant, but reaches no tenant's data: it sees none.
+ */
+const sameTenant = (principal: Principal, event: DomainEvent) => (principal.tenantId === null ? principal.kind === 'USER' : principal.tenantId === event.tenantId);
 
 const codedError = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
 const asGraphQLErrors = (errors: readonly GraphQLFormattedError[]) =>

@@ -139,9 +139,9 @@ export class RegistryService {
     const check = await this.checkAgainst(current, proposed, DEFAULT_WINDOW_DAYS, base?.version ?? null);
     if (!check.composition.passed) return { published: false, version: null, supergraphId: null, check };
     // The same schema at the same URL again (a deploy that changed nothing here): already published, nothing written.
-    const supergraphNow = await this.store.currentSupergraphId();
-    if (base && normalized(base.sdl) === sdl && base.url === url && supergraphNow !== null) {
-      return { published: true, version: base.version, supergraphId: supergraphNow, check };
+    if (base && normalized(base.sdl) === sdl && base.url === url) {
+      const supergraphNow = await this.store.currentSupergraphId();
+      if (supergraphNow !== null) return { published: true, version: base.version, supergraphId: supergraphNow, check };
     }
 
     const breakingChanges = check.changes.filter((c) => c.criticality === 'BREAKING').length;

@@ -209,6 +209,15 @@ describe('schema registry (embedded)', () => {
 
   it('needs a credential holding the right permission: none, a tenant admin and a check-only API key are refused what they may not do', async () => {
     const schema = file('nickname-again.graphql', WITH_NICKNAME);
+    // The endpoint itself: a POST of JSON, or a coded refusal.
+    const endpoint = `${platform.baseUrl}/registry/graphql`;
+    const get = await fetch(endpoint, { headers: { authorization: `Bearer ${admin}` } });
+    expect([get.status, ((await get.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code]).toEqual([400, 'BAD_USER_INPUT']);
+    const text = await fetch(endpoint, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain' }, body: '{ registrySubgraphs { name } }' });
+    expect(text.status).toBe(400);
+    const badToken = await fetch(endpoint, { method: 'POST', headers: { authorization: 'Bearer not-a-token', 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ registrySubgraphs { name } }' }) });
+    expect([badToken.status, ((await badToken.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code]).toEqual([401, 'UNAUTHENTICATED']);
+
     const anonymous = await cli(['list'], null);
     expect(anonymous.code).toBe(2);
     expect(anonymous.stderr).toMatch(/^lattice-schema: .*(authentication|credential|token)/im);
