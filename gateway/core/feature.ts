@@ -18,6 +18,8 @@ export interface ConnectionInput {
   readonly requestId: string;
   readonly ipAddress: string | null;
   readonly userAgent: string | null;
+  /** How many operations the request carries (a JSON-array batch has several): what a rate limit charges. */
+  readonly operationCount?: number;
 }
 
 /** One operation, as the features see it: parsed and validated, on the supergraph version it runs on. */
@@ -39,6 +41,61 @@ export interface RequestedOperation {
 
 /** A feature's answer to a requested operation: the text to run instead, or the refusal (nothing runs). */
 export type OperationResolution = { readonly query: string } | { readonly refuse: GraphQLFormattedError };
+
+/**
+ * An HTTP operation as the gateway parsed it, before validation or planning: what `inspectDocument` checks (the
+ * operation limits). WebSocket subscriptions are inspected the same way, through GatewayHandle.checkOperation.
+ */
+export interface ParsedOperation {
+  readonly context: GatewayContext;
+  readonly document: DocumentNode;
+  readonly operationName: string | null;
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly version: SupergraphVersion;
+}
+
+/** One HTTP GraphQL operation about to run (after context, resolution and inspection): what `aroundHttpOperation` wraps. */
+export interface HttpOperation {
+  readonly context: GatewayContext;
+  /** The request's headers, names lower-case. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The operation's type, from the parsed document (null when the document names no runnable operation). */
+  readonly operationType: 'query' | 'mutation' | 'subscription' | null;
+  /** What runs: the text (after any persisted-id resolution), the operation name and the variables. */
+  readonly query: string;
+  readonly operationName: string | null;
+  readonly variables: Readonly<Record<string, unknown>>;
+}
+
+/** An HTTP answer, whole: what `aroundHttpOperation` may keep and send again (idempotent replays). */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Map<string, string>;
+  readonly body: string;
+}
+
+/** One answered HTTP request or WebSocket operation, refusals included: what metrics and the access log record. */
+export interface ResponseRecord {
+  readonly context: GatewayContext;
+  readonly transport: 'http' | 'ws';
+  readonly operationName: string | null;
+  readonly operationType: 'query' | 'mutation' | 'subscription' | null;
+  /** The HTTP status sent (200 for a WebSocket operation's result). */
+  readonly status: number;
+  /** `extensions.code` of every error sent, in order. */
+  readonly errorCodes: readonly string[];
+  /** From the request's arrival to its answer. */
+  readonly durationMs: number;
+}
+
+/** One fetch from the gateway to a subgraph, once it has an outcome. */
+export interface SubgraphFetchRecord {
+  readonly context: GatewayContext;
+  readonly subgraph: string;
+  readonly durationMs: number;
+  /** `ok` (an answer, errors in it or not), `error` (a 5xx or an unreadable answer), `unreachable`, `timeout`, `circuit_open` (not called). */
+  readonly outcome: 'ok' | 'error' | 'unreachable' | 'timeout' | 'circuit_open';
+}
 
 /** The response about to be sent: features may add headers and error extensions. */
 export interface OutgoingResponse {
@@ -77,12 +134,26 @@ export interface GatewayFeature {
    * safelist). Null leaves the request as it is; the first feature that answers decides.
    */
   readonly resolveOperation?: (requested: RequestedOperation, context: GatewayContext) => OperationResolution | null;
+  /**
+   * On the document the gateway parsed (within the token limit), before it is validated or planned: an error refuses
+   * the operation (its code picks the HTTP status). The operation limits; runs for WebSocket operations too.
+   */
+  readonly inspectDocument?: (operation: ParsedOperation) => GraphQLFormattedError | null;
+  /**
+   * Wraps the run of one HTTP operation: call `next` to run it (or do not, and answer yourself). Features nest in list
+   * order, the first outermost. Idempotent mutations replay a stored answer here.
+   */
+  readonly aroundHttpOperation?: (operation: HttpOperation, next: () => Promise<HttpAnswer>) => Promise<HttpAnswer>;
   /** Before planning, so before any subgraph call: errors refuse the whole operation. */
   readonly checkOperation?: (operation: OperationInput) => Promise<readonly GraphQLFormattedError[] | null> | readonly GraphQLFormattedError[] | null;
   /** After an operation has been answered, before the answer is sent. */
   readonly afterOperation?: (operation: OperationInput) => void;
   /** Every response, refusals included. */
   readonly willSendResponse?: (context: GatewayContext, response: OutgoingResponse) => void;
+  /** After every HTTP response and every WebSocket operation's result is sent (metrics, access log). Must not throw. */
+  readonly onResponse?: (record: ResponseRecord) => void;
+  /** After every subgraph fetch (metrics). Must not throw. */
+  readonly onSubgraphFetch?: (record: SubgraphFetchRecord) => void;
   /** Headers each subgraph fetch carries for this request (nothing the client sent passes through by itself). */
   readonly subgraphHeaders?: (context: GatewayContext, headers: { set(name: string, value: string): void; delete(name: string): void }) => void;
   /** Routes served beside `/graphql` (health, JWKS). */

@@ -61,6 +61,10 @@ export interface LatticeConfig {
   introspection: boolean;
   /** The gateway's tunables, each with its default in GATEWAY_DEFAULTS. */
   gateway: GatewaySettings;
+  /** LATTICE_METRICS_PORT: `/metrics` is served on this port only (0 = any free one); unset, on the service's own port. */
+  metricsPort: number | undefined;
+  /** OpenTelemetry traces over OTLP/HTTP: on when OTEL_EXPORTER_OTLP_ENDPOINT is set; OTEL_SERVICE_NAME names the service (default `lattice-<role>`). */
+  tracing: { otlpEndpoint: string | undefined; serviceName: string | undefined };
 }
 
 export interface GatewaySettings {
@@ -111,6 +115,71 @@ export interface GatewaySettings {
     maxPendingEvents: number;
     maxBufferedBytes: number;
   };
+  /** Operation limits (gateway/limits): checked on the parsed document before validation, planning or any subgraph call. */
+  limits: OperationLimitSettings;
+  /** Per-tenant, per-user and per-API-key token buckets (gateway/rate-limit); tenants override them in configuration (`gateway.rate_limit.*`). */
+  rateLimit: RateLimitSettings;
+  /** `Idempotency-Key` on mutations (gateway/idempotency). */
+  idempotency: IdempotencySettings;
+  /** How long a subgraph fetch may take, and the circuit breaker that stops calling a failing subgraph. */
+  subgraphCalls: SubgraphCallSettings;
+}
+
+export interface OperationLimitSettings {
+  /** Lexical tokens in the operation text (LATTICE_MAX_TOKENS). */
+  maxTokens: number;
+  /** Nesting of selections, fragments flattened, introspection's `__schema` not counted (LATTICE_MAX_DEPTH). */
+  maxDepth: number;
+  /** Aliased fields in the operation, its fragments included (LATTICE_MAX_ALIASES). */
+  maxAliases: number;
+  /** Fields selected at the root of the operation, aliases of one field counted apart (LATTICE_MAX_ROOT_FIELDS). */
+  maxRootFields: number;
+  /** Directives on any one field or fragment (LATTICE_MAX_DIRECTIVES_PER_FIELD). */
+  maxDirectivesPerField: number;
+  /** Estimated cost: each object field 1, times the sizes of the lists it is inside (LATTICE_MAX_COST). */
+  maxCost: number;
+  /** The size assumed for a list with no `first`/`last`/`limit` argument (LATTICE_COST_DEFAULT_LIST_SIZE). */
+  defaultListSize: number;
+  /** JSON-array batches: refused unless enabled (LATTICE_BATCHING=on), then at most `maxBatchSize` operations (LATTICE_MAX_BATCH_SIZE). */
+  batching: { enabled: boolean; maxBatchSize: number };
+}
+
+/** A token bucket: `burst` tokens at most, refilled at `perSecond`. */
+export interface TokenBucketSettings {
+  perSecond: number;
+  burst: number;
+}
+
+export interface RateLimitSettings {
+  /** LATTICE_RATE_LIMIT=off turns every bucket off. */
+  enabled: boolean;
+  tenant: TokenBucketSettings;
+  user: TokenBucketSettings;
+  apiKey: TokenBucketSettings;
+  /** How long a tenant's overrides are kept before tenancy is asked again (a configuration event forgets them at once). */
+  overridesTtlMs: number;
+}
+
+export interface IdempotencySettings {
+  /** How long a stored answer replays (LATTICE_IDEMPOTENCY_TTL_SECONDS, default 24 h). */
+  ttlSeconds: number;
+  /** How long a duplicate waits for the first request's answer; also how long an unfinished claim holds. */
+  waitMs: number;
+  /** Answers larger than this are not stored (the key is released, so a retry runs again). */
+  maxResponseBytes: number;
+}
+
+export interface SubgraphCallSettings {
+  /** Every subgraph fetch is abandoned after this (LATTICE_SUBGRAPH_TIMEOUT_MS), unless `timeoutsMs` names the subgraph. */
+  timeoutMs: number;
+  /** Per subgraph, by its supergraph name (LATTICE_SUBGRAPH_TIMEOUT_MS_<NAME>, e.g. LATTICE_SUBGRAPH_TIMEOUT_MS_TENANCY). */
+  timeoutsMs: Readonly<Record<string, number>>;
+  breaker: {
+    /** Consecutive failed fetches (unreachable, timed out, 5xx) that open the circuit (LATTICE_BREAKER_FAILURES). */
+    failureThreshold: number;
+    /** How long an open circuit fails fast before one probe is let through (LATTICE_BREAKER_OPEN_MS). */
+    openMs: number;
+  };
 }
 
 /** Every gateway tunable's default, in one place (README, "Gateway tunables"). */
@@ -135,6 +204,25 @@ export const GATEWAY_DEFAULTS: Omit<GatewaySettings, 'supergraphPath' | 'foreign
     maxPendingEvents: 100,
     maxBufferedBytes: 1024 * 1024,
   },
+  limits: {
+    maxTokens: 5_000,
+    maxDepth: 12,
+    maxAliases: 30,
+    maxRootFields: 20,
+    maxDirectivesPerField: 5,
+    maxCost: 5_000,
+    defaultListSize: 10,
+    batching: { enabled: false, maxBatchSize: 10 },
+  },
+  rateLimit: {
+    enabled: true,
+    tenant: { perSecond: 500, burst: 1_000 },
+    user: { perSecond: 100, burst: 200 },
+    apiKey: { perSecond: 100, burst: 200 },
+    overridesTtlMs: 60_000,
+  },
+  idempotency: { ttlSeconds: 24 * 3600, waitMs: 30_000, maxResponseBytes: 1024 * 1024 },
+  subgraphCalls: { timeoutMs: 10_000, timeoutsMs: {}, breaker: { failureThreshold: 5, openMs: 5_000 } },
 };
 
 export class ConfigError extends Error {
@@ -171,6 +259,13 @@ const url = (protocols: readonly string[]) =>
   );
 
 const postgresUrl = url(['postgres:', 'postgresql:']);
+
+/** An optional whole number in [min, max]; the message names the range, so a bad value says what would do. */
+const count = (min: number, max: number, unit = '') => {
+  const range = `must be ${min} to ${max}${unit ? ` ${unit}` : ''}`;
+  return z.coerce.number({ error: `must be a number${unit ? ` of ${unit}` : ''}` }).int('must be a whole number').min(min, range).max(max, range).optional();
+};
+const onOff = z.enum(['on', 'off'], { error: 'must be on or off' }).optional();
 const httpUrl = url(['http:', 'https:']);
 
 const envSchema = z.object({
@@ -245,6 +340,29 @@ const envSchema = z.object({
   LATTICE_SUBSCRIPTION_CONNECTIONS_PER_USER: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be 1 to 100000').max(100_000, 'must be 1 to 100000').optional(),
   LATTICE_SUBSCRIPTION_CONNECTIONS_PER_TENANT: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be 1 to 1000000').max(1_000_000, 'must be 1 to 1000000').optional(),
   LATTICE_SUBSCRIPTION_INIT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be 100 to 60000 ms').max(60_000, 'must be 100 to 60000 ms').optional(),
+  LATTICE_MAX_TOKENS: count(1, 1_000_000),
+  LATTICE_MAX_DEPTH: count(1, 1_000),
+  LATTICE_MAX_ALIASES: count(0, 100_000),
+  LATTICE_MAX_ROOT_FIELDS: count(1, 10_000),
+  LATTICE_MAX_DIRECTIVES_PER_FIELD: count(0, 1_000),
+  LATTICE_MAX_COST: count(1, 1_000_000_000),
+  LATTICE_COST_DEFAULT_LIST_SIZE: count(1, 100_000),
+  LATTICE_BATCHING: onOff,
+  LATTICE_MAX_BATCH_SIZE: count(1, 1_000),
+  LATTICE_RATE_LIMIT: onOff,
+  LATTICE_RATE_LIMIT_TENANT_PER_SECOND: count(1, 1_000_000),
+  LATTICE_RATE_LIMIT_TENANT_BURST: count(1, 10_000_000),
+  LATTICE_RATE_LIMIT_USER_PER_SECOND: count(1, 1_000_000),
+  LATTICE_RATE_LIMIT_USER_BURST: count(1, 10_000_000),
+  LATTICE_RATE_LIMIT_API_KEY_PER_SECOND: count(1, 1_000_000),
+  LATTICE_RATE_LIMIT_API_KEY_BURST: count(1, 10_000_000),
+  LATTICE_IDEMPOTENCY_TTL_SECONDS: count(60, 7 * 86_400, 'seconds'),
+  LATTICE_SUBGRAPH_TIMEOUT_MS: count(50, 600_000, 'ms'),
+  LATTICE_BREAKER_FAILURES: count(1, 10_000),
+  LATTICE_BREAKER_OPEN_MS: count(100, 600_000, 'ms'),
+  LATTICE_METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be an integer').min(0, 'must be 0..65535').max(65535, 'must be 0..65535').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
+  OTEL_SERVICE_NAME: optionalString,
   LATTICE_JWT_ISSUER: optionalString,
   LATTICE_JWT_AUDIENCE: optionalString,
 });
@@ -286,8 +404,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
   if (role === 'gateway' && env.LATTICE_SUPERGRAPH_SOURCE === 'registry' && !env.REGISTRY_URL?.trim()) {
     problems.push('REGISTRY_URL: required when LATTICE_SUPERGRAPH_SOURCE=registry');
   }
+  const subgraphTimeouts = parseSubgraphTimeouts(env, problems);
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const e = result.data;
+  const { limits, rateLimit: rate } = GATEWAY_DEFAULTS;
   // The all-in-one platform serves its subgraphs on loopback; unset ports pick any free one so two platforms never clash.
   const subgraphPort = (name: keyof Env, value: number) => (role === 'platform' && env[name] === undefined ? 0 : value);
   return {
@@ -345,8 +465,55 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
         maxConnectionsPerUser: e.LATTICE_SUBSCRIPTION_CONNECTIONS_PER_USER ?? GATEWAY_DEFAULTS.subscriptions.maxConnectionsPerUser,
         maxConnectionsPerTenant: e.LATTICE_SUBSCRIPTION_CONNECTIONS_PER_TENANT ?? GATEWAY_DEFAULTS.subscriptions.maxConnectionsPerTenant,
       },
+      limits: {
+        maxTokens: e.LATTICE_MAX_TOKENS ?? limits.maxTokens,
+        maxDepth: e.LATTICE_MAX_DEPTH ?? limits.maxDepth,
+        maxAliases: e.LATTICE_MAX_ALIASES ?? limits.maxAliases,
+        maxRootFields: e.LATTICE_MAX_ROOT_FIELDS ?? limits.maxRootFields,
+        maxDirectivesPerField: e.LATTICE_MAX_DIRECTIVES_PER_FIELD ?? limits.maxDirectivesPerField,
+        maxCost: e.LATTICE_MAX_COST ?? limits.maxCost,
+        defaultListSize: e.LATTICE_COST_DEFAULT_LIST_SIZE ?? limits.defaultListSize,
+        batching: { enabled: e.LATTICE_BATCHING === 'on', maxBatchSize: e.LATTICE_MAX_BATCH_SIZE ?? limits.batching.maxBatchSize },
+      },
+      rateLimit: {
+        ...rate,
+        enabled: e.LATTICE_RATE_LIMIT !== 'off',
+        tenant: { perSecond: e.LATTICE_RATE_LIMIT_TENANT_PER_SECOND ?? rate.tenant.perSecond, burst: e.LATTICE_RATE_LIMIT_TENANT_BURST ?? rate.tenant.burst },
+        user: { perSecond: e.LATTICE_RATE_LIMIT_USER_PER_SECOND ?? rate.user.perSecond, burst: e.LATTICE_RATE_LIMIT_USER_BURST ?? rate.user.burst },
+        apiKey: { perSecond: e.LATTICE_RATE_LIMIT_API_KEY_PER_SECOND ?? rate.apiKey.perSecond, burst: e.LATTICE_RATE_LIMIT_API_KEY_BURST ?? rate.apiKey.burst },
+      },
+      idempotency: { ...GATEWAY_DEFAULTS.idempotency, ttlSeconds: e.LATTICE_IDEMPOTENCY_TTL_SECONDS ?? GATEWAY_DEFAULTS.idempotency.ttlSeconds },
+      subgraphCalls: {
+        timeoutMs: e.LATTICE_SUBGRAPH_TIMEOUT_MS ?? GATEWAY_DEFAULTS.subgraphCalls.timeoutMs,
+        timeoutsMs: subgraphTimeouts,
+        breaker: {
+          failureThreshold: e.LATTICE_BREAKER_FAILURES ?? GATEWAY_DEFAULTS.subgraphCalls.breaker.failureThreshold,
+          openMs: e.LATTICE_BREAKER_OPEN_MS ?? GATEWAY_DEFAULTS.subgraphCalls.breaker.openMs,
+        },
+      },
     },
+    metricsPort: e.LATTICE_METRICS_PORT,
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
   };
+}
+
+const SUBGRAPH_TIMEOUT_PREFIX = 'LATTICE_SUBGRAPH_TIMEOUT_MS_';
+
+/**
+ * LATTICE_SUBGRAPH_TIMEOUT_MS_<NAME>: one subgraph's fetch timeout, by its supergraph name (TENANCY → tenancy; a
+ * foreign subgraph's name as its supergraph spells it, upper-cased). Problems are added to `problems`.
+ */
+function parseSubgraphTimeouts(env: Readonly<Record<string, string | undefined>>, problems: string[]): Record<string, number> {
+  const timeouts: Record<string, number> = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(SUBGRAPH_TIMEOUT_PREFIX) || raw === undefined) continue;
+    const graph = name.slice(SUBGRAPH_TIMEOUT_PREFIX.length).toLowerCase();
+    const value = Number(raw.trim());
+    if (graph === '' || !/^[a-z0-9_]+$/.test(graph)) problems.push(`${name}: must name a subgraph after ${SUBGRAPH_TIMEOUT_PREFIX} (got ${JSON.stringify(name)})`);
+    else if (!Number.isInteger(value) || value < 50 || value > 600_000) problems.push(`${name}: must be 50 to 600000 ms (got ${JSON.stringify(raw)})`);
+    else timeouts[graph] = value;
+  }
+  return timeouts;
 }
 
 /** What a command line adds to the environment: `start:gateway -- --supergraph FILE`. */

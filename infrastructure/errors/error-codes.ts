@@ -12,6 +12,15 @@ export const ERROR_CODES = {
   CONFLICT: { status: 409 },
   BAD_USER_INPUT: { status: 400 },
   RATE_LIMITED: { status: 429 },
+  /** Operation limits (gateway/limits): each refusal carries `extensions.limit` and `extensions.actual`. */
+  TOKEN_LIMIT_EXCEEDED: { status: 400 },
+  DEPTH_LIMIT_EXCEEDED: { status: 400 },
+  ALIAS_LIMIT_EXCEEDED: { status: 400 },
+  ROOT_FIELD_LIMIT_EXCEEDED: { status: 400 },
+  DIRECTIVE_LIMIT_EXCEEDED: { status: 400 },
+  COST_LIMIT_EXCEEDED: { status: 400 },
+  BATCHING_DISABLED: { status: 400 },
+  BATCH_LIMIT_EXCEEDED: { status: 400 },
   INTERNAL_SERVER_ERROR: { status: 500 },
   SERVICE_UNAVAILABLE: { status: 503 },
 } as const;
