@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import type { LatticeConfig, SubgraphName } from '../infrastructure/config/config';
 import { SUBGRAPH_NAMES } from '../infrastructure/config/config';
 import type { EventBus } from '../infrastructure/events';
@@ -7,6 +8,8 @@ import { defineModule, type InfrastructureModule, type ModuleContext } from '../
 import type { Logger } from '../infrastructure/logging/logger';
 import { CONFIG, EVENT_BUS, LOG_SINK, moduleLogger } from '../infrastructure/modules/core-modules';
 import { EVENT_STREAM } from '../infrastructure/modules/event-stream-module';
+import { METRICS } from '../infrastructure/modules/metrics-module';
+import type { ProcessMetrics } from '../infrastructure/metrics/process-metrics';
 import { subgraphModuleName, type RunningSubgraph } from '../infrastructure/modules/subgraph-module';
 import { useApiKeys } from './api-keys/use-api-keys';
 import { useAccessTokens } from './auth/access-token-verifier';
@@ -19,7 +22,13 @@ import type { GatewayFeature } from './core/feature';
 import { startGatewayServer } from './core/gateway-server';
 import { useSignedContext } from './federation/signed-context';
 import { useHealth } from './health/readiness';
+import { MemoryIdempotencyStore } from './idempotency/memory-idempotency-store';
+import { RedisIdempotencyStore } from './idempotency/redis-idempotency-store';
+import { useIdempotency } from './idempotency/use-idempotency';
 import { useJwks } from './jwks/jwks-route';
+import { useMetrics } from './metrics/use-metrics';
+import { useOperationLimits } from './limits/use-operation-limits';
+import { useRateLimits } from './rate-limit/use-rate-limits';
 import { useRequestId } from './request-id/request-context';
 import { useRevocations } from './revocations/use-revocations';
 import { committedSupergraph, watchedSupergraphFile, type SupergraphSource } from './supergraph/supergraph-source';
@@ -51,7 +60,7 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
   return defineModule<RunningGateway>({
     name: GATEWAY_MODULE,
     runtime: {
-      deps: [CONFIG, LOG_SINK, EVENT_BUS, EVENT_STREAM, ...subgraphDeps],
+      deps: [CONFIG, LOG_SINK, EVENT_BUS, EVENT_STREAM, METRICS, ...subgraphDeps],
       start: async (ctx) => {
         const config = ctx.get<LatticeConfig>(CONFIG);
         const logger = moduleLogger(ctx, { component: 'gateway' });
@@ -77,6 +86,17 @@ export function gatewayModule(options: { embeddedSubgraphs: boolean }): Infrastr
       stop: (running) => running.stop(),
     },
   });
+}
+
+/**
+ * The gateway's own Redis connection (rate limits, idempotency): commands fail at once while Redis is away instead
+ * of queueing, so a request waits on no reconnect; each feature decides what a failure means for its caller.
+ */
+async function gatewayRedis(url: string, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000 });
+  redis.on('error', (error: Error) => logger.warn('gateway redis connection error', { error }));
+  await redis.connect();
+  return redis;
 }
 
 /** Where the schema registry's GraphQL API is: in this process (embedded), at REGISTRY_URL, or nowhere. */
@@ -132,6 +152,10 @@ async function gatewayFeatures(
   const features: GatewayFeature[] = [];
   const add = (feature: GatewayFeature) => features.push(feature);
   try {
+    // Rate-limit buckets and idempotent answers are shared by every replica through Redis; embedded, they stay in-process.
+    const redis = config.redisUrl ? await gatewayRedis(config.redisUrl, logger) : null;
+    // First in the list, so stopped last: the features below use it until they stop.
+    if (redis) add({ name: 'redis', stop: async () => void (await redis.quit().catch(() => redis.disconnect())) });
     add(useRequestId());
     // Lattice's subgraphs have a readiness check of their own; other subgraphs are not asked.
     add(
@@ -158,10 +182,24 @@ async function gatewayFeatures(
     if (schemes.length > 0) add(useAuthentication(new BearerCredentialVerifier(schemes)));
     if (identity) add(await useRevocations({ bus, settings }));
     if (tenancy) add(await useTenantStatus({ tenancyGraphqlUrl: () => subgraphUrl(tenancy), contextSecret: secret!, bus, settings }));
+    // Per tenant, per user, per API key (per address for anonymous callers); tenants' overrides come from tenancy.
+    add(
+      await useRateLimits({
+        settings: settings.rateLimit,
+        redis,
+        namespace: config.eventNamespace,
+        tenancy: tenancy ? { graphqlUrl: () => subgraphUrl(tenancy), contextSecret: secret! } : null,
+        bus,
+        logger: logger.child({ component: 'rate-limits' }),
+      }),
+    );
     const onForbidden = latticeGraphs.length > 0 ? { onForbidden: recordGatewayDenials(ctx.get<EventStream>(EVENT_STREAM), logger) } : {};
     add(useFieldAuthorization({ logger, ...onForbidden }));
+    // Depth, aliases, root fields, directives and cost, on the parsed document before validation or planning.
+    add(useOperationLimits(settings.limits));
     // Lattice's subscription fields are served from Lattice's domain events (gateway/subscriptions).
-    if (latticeGraphs.length > 0) add(await useSubscriptions({ bus, logger, settings, introspection: config.introspection }));
+    const subscriptions = latticeGraphs.length > 0 ? await useSubscriptions({ bus, logger, settings, introspection: config.introspection }) : undefined;
+    if (subscriptions) add(subscriptions);
     // The safelist: only operations registered with the registry run (enforce), or the others are logged (audit).
     if (settings.safelist !== 'off') {
       if (!registryUrl || !secret) throw new Error(`LATTICE_SAFELIST=${settings.safelist} needs the schema registry (REGISTRY_URL) and LATTICE_CONTEXT_SECRET`);
@@ -177,6 +215,17 @@ async function gatewayFeatures(
       add(useRegistryEndpoint({ registryUrl, contextSecret: secret, maxBodyBytes: settings.maxBodyBytes, timeoutMs: 30_000, logger }));
       add(useOperationReporting({ registryUrl, contextSecret: secret, ...settings.operationReporting, timeoutMs: settings.registry.timeoutMs, logger: logger.child({ component: 'operation-reporting' }) }));
     }
+    // A mutation sent with Idempotency-Key runs once; a retry replays its answer. Last, so innermost around the run.
+    const store = redis ? new RedisIdempotencyStore({ redis, keyPrefix: `${config.eventNamespace}:idempotency:` }) : new MemoryIdempotencyStore();
+    add(useIdempotency({ store, settings: settings.idempotency, logger: logger.child({ component: 'idempotency' }) }));
+    add(
+      useMetrics({
+        registry: ctx.get<ProcessMetrics>(METRICS),
+        servePublicly: config.metricsPort === undefined,
+        logger: logger.child({ component: 'metrics' }),
+        ...(subscriptions ? { subscriptions } : {}),
+      }),
+    );
   } catch (error) {
     await Promise.all(features.map(async (f) => f.stop?.().catch(() => undefined)));
     throw error;

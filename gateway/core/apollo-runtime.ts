@@ -4,12 +4,13 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLReque
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { CONTEXT_HEADER } from '../../infrastructure/context/signed-context';
-import { errors } from '../../infrastructure/errors/error-codes';
 import { formatErrorForClient } from '../../infrastructure/errors/format-error';
 import type { Logger } from '../../infrastructure/logging/logger';
 import { withoutSecurityFeatures } from '../supergraph/security-features';
 import type { SupergraphGraph, SupergraphVersion } from '../supergraph/supergraph-version';
+import type { FetcherResponse } from '@apollo/utils.fetcher';
 import type { GatewayContext, GatewayFeature, OperationInput } from './feature';
+import { outcomeOf, SubgraphHttpError, unavailableError, type FetchOutcome, type SubgraphCalls } from './subgraph-calls';
 
 /**
  * The one place that knows Apollo. Each supergraph version gets its own @apollo/gateway planner and Apollo Server,
@@ -32,27 +33,74 @@ export interface RuntimeOptions {
   subgraphUrl: (graph: SupergraphGraph) => string;
   /** Introspection and "Did you mean …" suggestions (config.introspection). */
   introspection: boolean;
+  /** The subgraphs' timeouts and circuit breakers, shared by every version. */
+  calls: SubgraphCalls;
   logger: Logger;
 }
 
-/** A subgraph fetch carries what the features put on it (the signed context) and nothing the client sent. */
+/**
+ * A subgraph fetch carries what the features put on it (the signed context) and nothing the client sent. It is
+ * abandoned after the subgraph's timeout and not sent at all while the subgraph's circuit is open; a subgraph that
+ * does not answer is SERVICE_UNAVAILABLE, named, with the reason, and never with its internal address.
+ */
 class FeatureDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly fetched: readonly GatewayFeature[];
+
   constructor(
     private readonly subgraphName: string,
     url: string,
     private readonly features: readonly GatewayFeature[],
+    private readonly calls: SubgraphCalls,
   ) {
     super({ url });
+    this.fetcher = calls.withTimeout(subgraphName, this.fetcher);
+    this.fetched = features.filter((f) => f.onSubgraphFetch);
   }
 
-  /** A subgraph that cannot be reached is SERVICE_UNAVAILABLE, named, without its internal address. */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    try {
-      return await super.process(options);
-    } catch (error) {
-      if (error instanceof GraphQLError) throw error;
-      throw errors.unavailable(`the ${this.subgraphName} service is not reachable; try again shortly`);
+    const breaker = this.calls.breaker(this.subgraphName);
+    if (!breaker.tryAcquire()) {
+      this.record(options, 0, 'circuit_open');
+      throw unavailableError(this.subgraphName, 'circuit_open', { timeoutMs: 0, retryAfterSeconds: breaker.retryAfterSeconds() });
     }
+    const started = performance.now();
+    try {
+      const response = await super.process(options);
+      breaker.succeeded();
+      this.record(options, performance.now() - started, 'ok');
+      return response;
+    } catch (error) {
+      if (error instanceof SubgraphHttpError && error.status < 500) {
+        // An HTTP error status below 500 with no GraphQL body: the gateway asked something wrong, not the caller (masked).
+        breaker.succeeded();
+        this.record(options, performance.now() - started, 'error');
+        throw new Error(`the ${this.subgraphName} subgraph refused the gateway's request: ${error.message}`);
+      }
+      // The subgraph answered with a GraphQL error of its own (errorFromResponse below): it is up.
+      if (error instanceof GraphQLError && !(error instanceof SubgraphHttpError)) {
+        breaker.succeeded();
+        this.record(options, performance.now() - started, 'ok');
+        throw error;
+      }
+      const outcome = outcomeOf(error);
+      breaker.failed();
+      this.record(options, performance.now() - started, outcome);
+      throw unavailableError(this.subgraphName, outcome, { timeoutMs: this.calls.timeoutMs(this.subgraphName), retryAfterSeconds: breaker.retryAfterSeconds() });
+    }
+  }
+
+  /**
+   * A non-2xx answer: its first GraphQL error, code and message as the subgraph wrote them (Apollo's own would carry
+   * the subgraph's URL and raw body to the client); without a GraphQL body, an HTTP failure for `process` to classify.
+   */
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    const body: unknown = await response.text().then((text) => JSON.parse(text) as unknown, () => null);
+    const first = (body as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] } | null)?.errors?.[0];
+    if (response.status < 500 && first && typeof first.message === 'string') {
+      const code = typeof first.extensions?.code === 'string' ? first.extensions.code : undefined;
+      return new GraphQLError(first.message, code === undefined ? {} : { extensions: { code } });
+    }
+    return new SubgraphHttpError(response.status);
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -63,7 +111,31 @@ class FeatureDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (options.kind !== GraphQLDataSourceRequestKind.INCOMING_OPERATION) return;
     for (const feature of this.features) feature.subgraphHeaders?.(options.context, headers);
   }
+
+  private record(options: GraphQLDataSourceProcessOptions<GatewayContext>, durationMs: number, outcome: FetchOutcome): void {
+    if (this.fetched.length === 0 || options.kind !== GraphQLDataSourceRequestKind.INCOMING_OPERATION) return;
+    const record = { context: options.context, subgraph: this.subgraphName, durationMs, outcome };
+    for (const feature of this.fetched) feature.onSubgraphFetch!(record);
+  }
 }
+
+/** What one request's answer held, for the features' `onResponse` (gateway/core/gateway-server.ts reads it). */
+export interface AnswerFacts {
+  readonly errorCodes: readonly string[];
+  readonly hasData: boolean;
+}
+
+// Keyed by the request, not the context: Apollo runs each operation on a shallow copy of the context it was given.
+const answers = new WeakMap<GatewayContext['request'], AnswerFacts>();
+
+/** What the answer to the request of `context` held, if Apollo answered it since the last call (then forgotten). */
+export function takeAnswerFacts(context: GatewayContext): AnswerFacts | undefined {
+  const facts = answers.get(context.request);
+  answers.delete(context.request);
+  return facts;
+}
+
+const codeOf = (error: GraphQLFormattedError): string => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR');
 
 function featurePlugin(version: SupergraphVersion, features: readonly GatewayFeature[]): ApolloServerPlugin<GatewayContext> {
   const checks = features.filter((f) => f.checkOperation);
@@ -87,7 +159,12 @@ function featurePlugin(version: SupergraphVersion, features: readonly GatewayFea
         async willSendResponse({ response }) {
           if (operation) for (const feature of after) feature.afterOperation!(operation);
           const headers = new Map<string, string>();
-          const sent: readonly GraphQLFormattedError[] = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          let sent: readonly GraphQLFormattedError[] = [];
+          if (response.body.kind === 'single') {
+            const result = response.body.singleResult;
+            sent = result.errors ?? [];
+            answers.set(contextValue.request, { errorCodes: sent.map(codeOf), hasData: result.data !== undefined && result.data !== null });
+          }
           for (const feature of decorate) feature.willSendResponse!(contextValue, { headers, errors: sent });
           for (const [name, value] of headers) response.http.headers.set(name, value);
         },
@@ -114,7 +191,7 @@ export async function startVersionRuntime(version: SupergraphVersion, options: R
   const gateway = new ApolloGateway({
     // The planner gets the supergraph without the security directives it cannot load; Lattice enforces them (gateway/authorization).
     supergraphSdl: withoutSecurityFeatures(version.sdl),
-    buildService: ({ name, url }) => new FeatureDataSource(name, urls.get(name) ?? url ?? '', features),
+    buildService: ({ name, url }) => new FeatureDataSource(name, urls.get(name) ?? url ?? '', features, options.calls),
     logger: apolloLogger(quiet),
   });
   const server = new ApolloServer<GatewayContext>({

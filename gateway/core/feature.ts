@@ -84,6 +84,8 @@ export interface ResponseRecord {
   readonly status: number;
   /** `extensions.code` of every error sent, in order. */
   readonly errorCodes: readonly string[];
+  /** Whether the answer carried data (with errors too, it is a partial answer). */
+  readonly hasData: boolean;
   /** From the request's arrival to its answer. */
   readonly durationMs: number;
 }

@@ -160,8 +160,8 @@ describe('a connection’s context', () => {
         throw Object.assign(new Error('tenant acme is suspended'), { extensions: { code: 'TENANT_SUSPENDED' } });
       },
     };
-    expect(await contextFor([suspended], input({}))).toEqual({
-      refuse: { status: 403, body: { errors: [{ message: 'tenant acme is suspended', extensions: { code: 'TENANT_SUSPENDED', requestId: 'req-12345678' } }] } },
+    expect(await contextFor([suspended], input({}))).toMatchObject({
+      refused: { message: 'tenant acme is suspended', extensions: { code: 'TENANT_SUSPENDED', requestId: 'req-12345678' } },
     });
     const broken: GatewayFeature = {
       name: 'broken',
@@ -171,6 +171,6 @@ describe('a connection’s context', () => {
     };
     const refused = await contextFor([broken], input({}));
     expect(JSON.stringify(refused)).not.toMatch(/ECONNREFUSED|10\.0\.0\.7/);
-    expect(refused).toMatchObject({ refuse: { status: 401 } });
+    expect(refused).toMatchObject({ refused: { extensions: { code: 'UNAUTHENTICATED' } } });
   });
 });

@@ -3,7 +3,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { LatticeConfig } from '../../infrastructure/config/config';
 import { ANONYMOUS } from '../../infrastructure/context/request-context';
 import { ERROR_CODES, type ErrorCode } from '../../infrastructure/errors/error-codes';
-import { httpGraphqlRoute, type Refusal } from '../../infrastructure/http/graphql-route';
+import { httpGraphqlRoute } from '../../infrastructure/http/graphql-route';
 import { startHttpServer, type RunningHttpServer, type UpgradeHandler } from '../../infrastructure/http/http-server';
 import { routeChain } from '../../infrastructure/http/routes';
 import type { Logger } from '../../infrastructure/logging/logger';
@@ -11,14 +11,16 @@ import { clientAddressOf, requestIdOf } from '../request-id/request-context';
 import type { SupergraphSource, SupergraphText } from '../supergraph/supergraph-source';
 import { parseSupergraph, SupergraphRefused, type SupergraphGraph, type SupergraphVersion } from '../supergraph/supergraph-version';
 import { startVersionRuntime, type VersionRuntime } from './apollo-runtime';
-import type { HTTPGraphQLRequest } from '@apollo/server';
-import type { ConnectionInput, GatewayContext, GatewayFeature, GatewayHandle, OperationInput, RequestedOperation } from './feature';
+import type { ConnectionInput, GatewayContext, GatewayFeature, GatewayHandle, OperationInput } from './feature';
+import { httpOperations } from './http-operations';
+import { SubgraphCalls } from './subgraph-calls';
 
 /**
  * Runs every feature's context step, in list order, for one request or connection: the context the gateway signs
- * for subgraphs, or the refusal to send (401 for a bad credential, 403 TENANT_SUSPENDED, 503 when a check cannot run).
+ * for subgraphs, or the error refusing it (UNAUTHENTICATED for a bad credential, TENANT_SUSPENDED, RATE_LIMITED,
+ * SERVICE_UNAVAILABLE when a check cannot run) with the context as far as it got.
  */
-export async function contextFor(features: readonly GatewayFeature[], input: ConnectionInput): Promise<GatewayContext | Refusal> {
+export async function contextFor(features: readonly GatewayFeature[], input: ConnectionInput): Promise<GatewayContext | { refused: GraphQLFormattedError; context: GatewayContext }> {
   const context: GatewayContext = {
     request: { principal: ANONYMOUS, requestId: input.requestId, ipAddress: input.ipAddress, userAgent: input.userAgent },
   };
@@ -26,55 +28,13 @@ export async function contextFor(features: readonly GatewayFeature[], input: Con
     for (const feature of features) await feature.context?.(input, context);
     return context;
   } catch (error) {
-    const given = (error as { extensions?: { code?: string } }).extensions?.code;
-    const code: ErrorCode = given !== undefined && given in ERROR_CODES ? (given as ErrorCode) : 'UNAUTHENTICATED';
-    const message = given !== undefined ? (error as Error).message : 'the request could not be authenticated';
-    return { refuse: { status: ERROR_CODES[code].status, body: { errors: [{ message, extensions: { code, requestId: input.requestId } }] } } };
+    const extensions = (error as { extensions?: Record<string, unknown> }).extensions ?? {};
+    const given = extensions.code;
+    const known = typeof given === 'string' && given in ERROR_CODES;
+    const code: ErrorCode = known ? (given as ErrorCode) : 'UNAUTHENTICATED';
+    const message = known ? (error as Error).message : 'the request could not be authenticated';
+    return { refused: { message, extensions: { ...(known ? extensions : {}), code, requestId: input.requestId } }, context };
   }
-}
-
-/**
- * Every feature's `resolveOperation` for an HTTP GraphQL request (a POST body or GET parameters): the request with
- * the text a feature named, or the refusal it answered with. Batches (JSON arrays) are Apollo's to refuse.
- */
-function resolveOperation(features: readonly GatewayFeature[], request: HTTPGraphQLRequest, context: GatewayContext): HTTPGraphQLRequest | Refusal {
-  const resolvers = features.filter((f) => f.resolveOperation);
-  if (resolvers.length === 0) return request;
-  const get = request.method === 'GET' ? new URLSearchParams(request.search) : null;
-  const body = get === null && request.body !== null && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null;
-  if (get === null && body === null) return request;
-  const read = (name: string): unknown => (get ? get.get(name) : body![name]);
-  let extensions = read('extensions');
-  if (typeof extensions === 'string') {
-    try {
-      extensions = JSON.parse(extensions);
-    } catch {
-      extensions = null;
-    }
-  }
-  const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null)?.persistedQuery?.sha256Hash;
-  const query = read('query');
-  const operationName = read('operationName');
-  const requested: RequestedOperation = {
-    query: typeof query === 'string' && query !== '' ? query : null,
-    persistedId: typeof hash === 'string' ? hash : null,
-    operationName: typeof operationName === 'string' ? operationName : null,
-  };
-  for (const feature of resolvers) {
-    const answer = feature.resolveOperation!(requested, context);
-    if (answer === null) continue;
-    if ('refuse' in answer) {
-      const code = answer.refuse.extensions?.code as ErrorCode | undefined;
-      const status = code !== undefined && code in ERROR_CODES ? ERROR_CODES[code].status : 400;
-      return { refuse: { status, body: { errors: [{ ...answer.refuse, extensions: { ...answer.refuse.extensions, requestId: context.request.requestId } }] } } };
-    }
-    if (get) {
-      get.set('query', answer.query);
-      return { ...request, search: get.toString() };
-    }
-    return { ...request, body: { ...body, query: answer.query } };
-  }
-  return request;
 }
 
 /** An HTTP request as a connection: its headers are its credentials. */
@@ -116,12 +76,13 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   let live: VersionRuntime | null = null;
   let applying: Promise<void> = Promise.resolve();
   let stopped = false;
+  const calls = new SubgraphCalls(config.gateway.subgraphCalls);
 
   const load = async (text: SupergraphText): Promise<VersionRuntime> => {
     const version = parseSupergraph(text.sdl, text.origin);
     try {
       for (const feature of features) await feature.onSupergraph?.(version, 'prepare');
-      return await startVersionRuntime(version, { features, subgraphUrl: options.subgraphUrl, introspection: config.introspection, logger });
+      return await startVersionRuntime(version, { features, subgraphUrl: options.subgraphUrl, introspection: config.introspection, calls, logger });
     } catch (error) {
       throw new SupergraphRefused(text.origin, firstLine(error));
     }
@@ -162,13 +123,13 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     const routes = features.flatMap((f) => f.routes ?? []);
     const graphql = httpGraphqlRoute(
       '/graphql',
-      async (request, req) => {
-        const context = await contextFor(features, httpConnection(req));
-        if ('refuse' in context) return context;
-        const resolved = resolveOperation(features, request, context);
-        if ('refuse' in resolved) return resolved;
-        return live!.execute(resolved, context);
-      },
+      httpOperations({
+        features,
+        limits: config.gateway.limits,
+        live: () => live!,
+        contextFor: (input) => contextFor(features, input),
+        connectionOf: httpConnection,
+      }),
       config.gateway.maxBodyBytes,
     );
     http = await startHttpServer({
@@ -208,11 +169,14 @@ function gatewayHandle(features: readonly GatewayFeature[], live: () => VersionR
     current: () => live().version,
     async contextFor(input) {
       const context = await contextFor(features, input);
-      if (!('refuse' in context)) return context;
-      const body = context.refuse.body as { errors: GraphQLFormattedError[] };
-      return { refused: body.errors[0]! };
+      return 'refused' in context ? { refused: context.refused } : context;
     },
     async checkOperation(operation: OperationInput) {
+      const parsed = { context: operation.context, document: operation.document, operationName: operation.operation.name?.value ?? null, variables: operation.variables, version: operation.version };
+      for (const feature of features) {
+        const refused = feature.inspectDocument?.(parsed);
+        if (refused) return [refused];
+      }
       for (const feature of features) {
         const refused = await feature.checkOperation?.(operation);
         if (refused && refused.length > 0) return refused;

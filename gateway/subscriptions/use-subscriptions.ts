@@ -120,6 +120,11 @@ const codedError = (message: string, code: string) => new GraphQLError(message, 
 const asGraphQLErrors = (errors: readonly GraphQLFormattedError[]) =>
   errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions ?? {}, ...(e.path ? { path: e.path } : {}) }));
 
+/** How many subscription sockets and subscriptions are open right now (the metrics' gauges read it). */
+export interface OpenSubscriptions {
+  open(): { sockets: number; subscriptions: number };
+}
+
 /**
  * `useSubscriptions`: the supergraph's subscription fields over graphql-ws on `/graphql` (gateway/subscriptions,
  * docs/subscriptions.md). `connection_init` carries the credential (`{ authorization: "Bearer …" }`) and goes
@@ -128,7 +133,7 @@ const asGraphQLErrors = (errors: readonly GraphQLFormattedError[]) =>
  * and permission set, it runs one execution (gateway/subscriptions/event-execution.ts) and delivers it, in event
  * order, to the members that still pass every check at that moment.
  */
-export async function useSubscriptions(options: { bus: EventBus; logger: Logger; settings: GatewaySettings; introspection: boolean }): Promise<GatewayFeature> {
+export async function useSubscriptions(options: { bus: EventBus; logger: Logger; settings: GatewaySettings; introspection: boolean }): Promise<GatewayFeature & OpenSubscriptions> {
   const { bus, logger } = options;
   const limits = options.settings.subscriptions;
   const connections = new Set<Connection>();
@@ -431,6 +436,7 @@ export async function useSubscriptions(options: { bus: EventBus; logger: Logger;
 
   return {
     name: 'subscriptions',
+    open: () => ({ sockets: connections.size, subscriptions: [...byField.values()].reduce((total, subscribers) => total + subscribers.size, 0) }),
     attach(handle) {
       gateway = handle;
     },

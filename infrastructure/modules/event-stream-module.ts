@@ -14,6 +14,11 @@ export function processIdentity(role: string): string {
   return `${role}@${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** The Redis key of the event stream (its dead letters are at `<key>:dead`); also the in-process stream's name in metrics. */
+export function eventStreamKey(config: Pick<LatticeConfig, 'eventNamespace'>): string {
+  return `${config.eventNamespace}:stream:events`;
+}
+
 /**
  * The durable stream of committed events: a Redis Stream with consumer groups when REDIS_URL is set, otherwise an
  * in-process stream (the embedded mode, where every producer and consumer lives in this one process).
@@ -38,7 +43,7 @@ export function eventStreamModule(config: LatticeConfig): InfrastructureModule<E
         return new RedisEventStream({
           connection,
           createBlockingConnection: () => connect(),
-          key: `${config.eventNamespace}:stream:events`,
+          key: eventStreamKey(config),
           logger,
         });
       },

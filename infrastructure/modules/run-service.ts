@@ -3,6 +3,7 @@ import { LifecycleKernel, stopOnSignals, type InfrastructureModule, type Lifecyc
 import { ConsoleLogSink, loggerOver, type LogSink } from '../logging/logger';
 import { configModule, eventBusModule, LOG_SINK, logSinkModule } from './core-modules';
 import { eventStreamModule } from './event-stream-module';
+import { metricsModule } from './metrics-module';
 
 /**
  * Starts one process: parses configuration once, starts the modules in dependency order, and stops them in
@@ -39,8 +40,8 @@ export async function runService(
     if (event.kind === 'start-failed' || event.kind === 'stop-failed') logger.error(`module ${event.module} ${event.kind}`, { error: event.error });
     else logger.debug(`module ${event.module} ${event.kind}`, { ...event });
   };
-  // Subgraphs' relays append to the durable stream and audit consumes it; the gateway appends its refusals.
-  const core = [configModule(config), logSinkModule(), eventBusModule(config), eventStreamModule(config)];
+  // Subgraphs' relays append to the durable stream and audit consumes it; the gateway appends its refusals. One metrics registry for the process.
+  const core = [configModule(config), logSinkModule(), eventBusModule(config), eventStreamModule(config), metricsModule()];
   const kernel: LifecycleKernel = new LifecycleKernel([...core, ...(await modulesFor(config))], { onEvent });
   const started = Date.now();
   // Installed before starting: a signal during startup stops whatever has started, in reverse order, and exits 0.

@@ -14,7 +14,12 @@ import { defineModule, type InfrastructureModule, type ModuleContext } from '../
 import type { Logger } from '../logging/logger';
 import { CONFIG, EVENT_BUS, LOG_SINK, moduleLogger } from './core-modules';
 import { databaseModuleName } from './database-modules';
-import { EVENT_STREAM, processIdentity } from './event-stream-module';
+import { EVENT_STREAM, eventStreamKey, processIdentity } from './event-stream-module';
+import { METRICS } from './metrics-module';
+import { metricsRoute } from '../metrics/metrics-route';
+import { watchOutbox } from '../metrics/outbox-metrics';
+import type { ProcessMetrics } from '../metrics/process-metrics';
+import { trackConsumerGroups, watchStreamGroups } from '../metrics/stream-metrics';
 import { EventStore } from '../events/outbox/event-store';
 import { OutboxRelay } from '../events/outbox/outbox-relay';
 import { OutboxSignal } from '../events/outbox/outbox-signal';
@@ -66,7 +71,7 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
   return defineModule<RunningSubgraph>({
     name: subgraphModuleName(name),
     runtime: {
-      deps: [CONFIG, LOG_SINK, EVENT_BUS, EVENT_STREAM, databaseModuleName(name), ...(definition.deps ?? [])],
+      deps: [CONFIG, LOG_SINK, EVENT_BUS, EVENT_STREAM, METRICS, databaseModuleName(name), ...(definition.deps ?? [])],
       start: async (ctx) => {
         const config = ctx.get<LatticeConfig>(CONFIG);
         const logger = moduleLogger(ctx, { subgraph: name });
@@ -74,6 +79,7 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
         const bus = ctx.get<EventBus>(EVENT_BUS);
         if (!config.contextSecret) throw new Error('LATTICE_CONTEXT_SECRET is not set');
         const stream = ctx.get<EventStream>(EVENT_STREAM);
+        const metrics = ctx.get<ProcessMetrics>(METRICS);
         const database = new TenantDatabase(dataSource, logger);
         const signal = new OutboxSignal();
         const events = new EventStore(name, signal);
@@ -89,7 +95,9 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
               logger: logger.child({ component: 'outbox-relay' }),
             })
           : null;
-        const services = await definition.start({ dataSource, database, bus, events, stream, config, logger, ctx });
+        // What the service consumes of the stream is what its stream metrics show.
+        const consumed = trackConsumerGroups(stream);
+        const services = await definition.start({ dataSource, database, bus, events, stream: consumed.stream, config, logger, ctx });
         await relay?.start();
         const graphql = await createSubgraphGraphqlRoute<TContext>({
           name,
@@ -115,12 +123,22 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
           port: serviceSettings(config, name).port,
           drainTimeoutMs: config.drainTimeoutMs,
           logger,
-          handler: routeChain(health, ...(definition.routes?.(services) ?? []), graphql.route),
+          // With LATTICE_METRICS_PORT set, /metrics is on that port only (metrics-module.ts).
+          handler: routeChain(health, ...(config.metricsPort === undefined ? [metricsRoute(metrics, logger)] : []), ...(definition.routes?.(services) ?? []), graphql.route),
         });
+        const metricsLogger = logger.child({ component: 'metrics' });
+        const unwatch = [
+          watchStreamGroups(metrics, { service: name, streamName: eventStreamKey(config), stream, groups: consumed.groups, logger: metricsLogger }),
+          // As the relay reads it: platform scope, since row-level security is forced on event_store.
+          ...(definition.outbox
+            ? [watchOutbox(metrics, { service: name, database: database.asPlatform('metrics: counts the events of every tenant the outbox relay has not moved yet'), logger: metricsLogger })]
+            : []),
+        ];
         return {
           url: http.url,
           async stop() {
             await http.stop();
+            unwatch.forEach((stop) => stop());
             await graphql.stop();
             // After the last request: whatever those requests committed is still moved before the relay stops.
             await relay?.stop();

@@ -55,6 +55,20 @@ export interface RunningPlatform {
   destroy(): Promise<void>;
 }
 
+/**
+ * Rate limits a test platform starts with: a test drives one admin far faster than any person would, so the
+ * per-user and per-tenant buckets are raised out of its way (test/e2e/rate-limits.e2e.test.ts sets its own).
+ * Every other limit (operation limits, timeouts, the circuit breaker) runs with the product's defaults.
+ */
+const TEST_RATE_LIMITS: Record<string, string> = {
+  LATTICE_RATE_LIMIT_TENANT_PER_SECOND: '100000',
+  LATTICE_RATE_LIMIT_TENANT_BURST: '100000',
+  LATTICE_RATE_LIMIT_USER_PER_SECOND: '100000',
+  LATTICE_RATE_LIMIT_USER_BURST: '100000',
+  LATTICE_RATE_LIMIT_API_KEY_PER_SECOND: '100000',
+  LATTICE_RATE_LIMIT_API_KEY_BURST: '100000',
+};
+
 async function waitReady(baseUrl: string, processes: ServiceProcess[]): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -75,6 +89,7 @@ export async function startEmbeddedPlatform(options: { dataDir?: string; env?: R
     LATTICE_ADMIN_EMAIL: ADMIN_EMAIL,
     LATTICE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LATTICE_CONTEXT_SECRET: contextSecret,
+    ...TEST_RATE_LIMITS,
     ...options.env,
   });
   const launch = async (extra: Record<string, string> = {}): Promise<RunningPlatform> => {
@@ -170,6 +185,7 @@ export async function startDistributedPlatform(
     LATTICE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     // One name for the platform's audit, kept through restarts of it or of the whole platform.
     LATTICE_AUDIT_CONSUMER: `audit-${randomBytes(4).toString('hex')}`,
+    ...TEST_RATE_LIMITS,
     ...options.env,
   });
   const copies = (n: number | undefined) => Array.from({ length: 1 + (n ?? 0) });
@@ -260,6 +276,6 @@ export async function startDistributedPlatform(
   }
 }
 
-export function startPlatform(mode: PlatformMode): Promise<RunningPlatform> {
-  return mode === 'embedded' ? startEmbeddedPlatform() : startDistributedPlatform();
+export function startPlatform(mode: PlatformMode, options: { env?: Record<string, string> } = {}): Promise<RunningPlatform> {
+  return mode === 'embedded' ? startEmbeddedPlatform(options) : startDistributedPlatform(options);
 }

@@ -46,6 +46,19 @@ export interface StreamConsumer {
   stop(): Promise<void>;
 }
 
+/** What a stream holds for its readers right now (metrics): per consumer group, and its dead letters. */
+export interface StreamInspection {
+  readonly groups: readonly {
+    readonly name: string;
+    /** Entries delivered to the group's consumers and not acknowledged yet (XPENDING). */
+    readonly pending: number;
+    /** Entries not yet delivered to the group at all; null when the stream cannot tell (Redis after some trims). */
+    readonly lag: number | null;
+  }[];
+  /** Entries in the dead-letter stream. */
+  readonly deadLetters: number;
+}
+
 /** A durable, ordered stream of domain events read through consumer groups, at least once. */
 export interface EventStream {
   /** Appends in the given order; resolves once the stream holds them. Rejects (does not drop) when the server is unreachable. */
@@ -60,6 +73,8 @@ export interface EventStream {
    * relay that subscribes after constructing the stream still hears about it. Returns an unsubscribe function.
    */
   onDataLoss(listener: () => void): () => void;
+  /** Read-only: what the stream holds for its consumer groups now. Optional, so wrappers and test doubles need not. */
+  inspect?(): Promise<StreamInspection>;
   /** Stops every consumer (waiting for their running batches). Leaves connections it was given open. */
   close(): Promise<void>;
 }

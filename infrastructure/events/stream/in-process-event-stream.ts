@@ -1,7 +1,7 @@
 import { serializeDomainEvent, type DomainEvent } from '../domain-event';
 import { startConsumerLoop, type EntrySource } from './consumer-loop';
 import { resolveConsumerOptions, type StreamEntry } from './deliver-batch';
-import { DEFAULT_DEAD_LETTER_LIMIT, type DeadLetter, type EventStream, type StreamConsumer, type StreamConsumerOptions } from './event-stream';
+import { DEFAULT_DEAD_LETTER_LIMIT, type DeadLetter, type EventStream, type StreamConsumer, type StreamConsumerOptions, type StreamInspection } from './event-stream';
 
 export interface InProcessEventStreamOptions {
   /** Oldest entries beyond this many are dropped even if unread, as Redis MAXLEN would. Default 100_000. */
@@ -80,6 +80,13 @@ export class InProcessEventStream implements EventStream {
 
   async deadLetters(limit = DEFAULT_DEAD_LETTER_LIMIT): Promise<DeadLetter[]> {
     return this.dead.slice(-limit).reverse().map((letter) => ({ ...letter }));
+  }
+
+  async inspect(): Promise<StreamInspection> {
+    return {
+      groups: [...this.groups].map(([name, group]) => ({ name, pending: group.pending.size, lag: this.nextSeq - Math.max(group.cursor, this.firstSeq) })),
+      deadLetters: this.dead.length,
+    };
   }
 
   onDataLoss(_listener: () => void): () => void {

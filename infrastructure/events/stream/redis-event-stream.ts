@@ -4,7 +4,7 @@ import type { Logger } from '../../logging/logger';
 import { serializeDomainEvent, type DomainEvent } from '../domain-event';
 import { startConsumerLoop } from './consumer-loop';
 import { errorMessage, resolveConsumerOptions } from './deliver-batch';
-import { DEFAULT_DEAD_LETTER_LIMIT, type DeadLetter, type EventStream, type StreamConsumer, type StreamConsumerOptions } from './event-stream';
+import { DEFAULT_DEAD_LETTER_LIMIT, type DeadLetter, type EventStream, type StreamConsumer, type StreamConsumerOptions, type StreamInspection } from './event-stream';
 import { createGroup, RedisEntrySource } from './redis-entry-source';
 
 export interface RedisEventStreamOptions {
@@ -146,6 +146,21 @@ export class RedisEventStream implements EventStream {
     });
   }
 
+  /** XINFO GROUPS (each group's pending count and, on Redis 7, its lag) and XLEN of the dead-letter stream. */
+  async inspect(): Promise<StreamInspection> {
+    // Not queued for a reconnect: a scrape must answer now, and an unreachable Redis is what it should show.
+    if (this.connection.status !== 'ready') throw new Error(`Redis is not connected (status ${this.connection.status})`);
+    const [groups, deadLetters] = await Promise.all([
+      this.connection.xinfo('GROUPS', this.key).catch((error: unknown) => {
+        // No stream yet (nothing appended, no group created): no groups either.
+        if (errorMessage(error).includes('no such key')) return [];
+        throw error;
+      }),
+      this.connection.xlen(this.deadKey),
+    ]);
+    return { groups: (Array.isArray(groups) ? groups : []).map(groupInfo), deadLetters };
+  }
+
   onDataLoss(listener: () => void): () => void {
     this.lossListeners.add(listener);
     if (this.unheardLoss) {
@@ -222,4 +237,21 @@ export class RedisEventStream implements EventStream {
       console.error('EventStream: consumer error', { ...detail, key: this.key }, error);
     }
   }
+}
+
+/** One group of an XINFO GROUPS reply: a flat list of field names and values. */
+function groupInfo(reply: unknown): StreamInspection['groups'][number] {
+  const fields = Array.isArray(reply) ? (reply as unknown[]) : [];
+  const field = (name: string): unknown => {
+    const index = fields.findIndex((value, i) => i % 2 === 0 && value === name);
+    return index < 0 ? undefined : fields[index + 1];
+  };
+  const lag = field('lag');
+  const name = field('name');
+  return {
+    name: typeof name === 'string' ? name : '',
+    pending: Number(field('pending') ?? 0),
+    // Before Redis 7 there is no lag field; a nil lag means Redis cannot tell (entries were deleted or trimmed).
+    lag: lag === undefined || lag === null ? null : Number(lag),
+  };
 }

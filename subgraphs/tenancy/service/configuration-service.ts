@@ -9,6 +9,7 @@ import type { ConfigurationStore } from '../store/configuration-store';
 import {
   resolveEffective,
   slotId,
+  requireMayWriteKey,
   validateConfigurationKey,
   validateConfigurationValue,
   type ConfigurationEntry,
@@ -61,6 +62,7 @@ export class ConfigurationService {
   async set(input: { scope: ScopeInput; key: string; value: unknown; expectedVersion?: number | null }): Promise<ConfigurationEntry> {
     const scope = await this.deps.scopes.forWrite(input.scope, 'input.scope');
     const key = validateConfigurationKey('input.key', input.key);
+    requireMayWriteKey(this.deps.request.principal, key);
     const expectedVersion = validateExpectedVersion(input.expectedVersion);
     const { json, bytes } = validateConfigurationValue('input.value', input.value);
     const write = { id: uuid7(), slot: slotAt(scope, key), tenantId: scope.tenantId, json, updatedBy: this.deps.request.principal.subject };
@@ -78,6 +80,7 @@ export class ConfigurationService {
   async delete(input: { scope: ScopeInput; key: string; expectedVersion?: number | null }): Promise<boolean> {
     const scope = await this.deps.scopes.forWrite(input.scope, 'input.scope');
     const key = validateConfigurationKey('input.key', input.key);
+    requireMayWriteKey(this.deps.request.principal, key);
     const expectedVersion = validateExpectedVersion(input.expectedVersion);
     const slot = slotAt(scope, key);
     const deleted = await this.deps.events.transaction(async () => {

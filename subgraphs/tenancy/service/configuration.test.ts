@@ -1,5 +1,6 @@
 import {
   CONFIGURATION_VALUE_MAX_BYTES,
+  requireMayWriteKey,
   resolveEffective,
   slotId,
   validateConfigurationKey,
@@ -50,6 +51,17 @@ describe('configuration keys', () => {
 
   it('shows a long refused key truncated, with its length', () => {
     expect(() => validateConfigurationKey('input.key', 'X'.repeat(500))).toThrow(`(got ${JSON.stringify(`${'X'.repeat(64)}…`)} (500 characters))`);
+  });
+});
+
+describe('platform keys', () => {
+  const tenantAdmin = { kind: 'USER' as const, subject: 'u1', tenantId: 't1', roles: ['tenant-admin'], permissions: ['config:write', 'config:read'] };
+  const platformAdmin = { kind: 'USER' as const, subject: 'root', tenantId: null, roles: [], permissions: ['platform:admin'] };
+
+  it("refuses a tenant admin a gateway.* key, so a tenant cannot raise its own rate limits", () => {
+    expect(() => requireMayWriteKey(tenantAdmin, 'gateway.rate_limit.user_per_second')).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }));
+    expect(() => requireMayWriteKey(platformAdmin, 'gateway.rate_limit.user_per_second')).not.toThrow();
+    expect(() => requireMayWriteKey(tenantAdmin, 'billing.gateway.prefix')).not.toThrow();
   });
 });
 

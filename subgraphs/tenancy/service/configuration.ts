@@ -1,3 +1,5 @@
+import { PERMISSIONS } from '../../../infrastructure/authorization/permissions';
+import type { Principal } from '../../../infrastructure/context/request-context';
 import { errors } from '../../../infrastructure/errors/error-codes';
 
 /** Where a configuration value is set. A value at a narrower level overrides the wider ones for everything under it. */
@@ -47,6 +49,17 @@ const shown = (text: string, max = 64) => (text.length > max ? `${JSON.stringify
 export function validateConfigurationKey(field: string, key: string): string {
   if (!CONFIGURATION_KEY_PATTERN.test(key)) throw errors.badInput(field, `must match ${CONFIGURATION_KEY_PATTERN.source} (got ${shown(key)})`);
   return key;
+}
+
+/** Keys the platform sets for a tenant, not the tenant itself: the gateway's limits (`gateway.rate_limit.*`). */
+const PLATFORM_KEY_PREFIXES = ['gateway.'] as const;
+
+/** Writing a platform key at any scope needs platform:admin: a tenant admin must not raise their own rate limits. */
+export function requireMayWriteKey(principal: Principal, key: string): void {
+  const prefix = PLATFORM_KEY_PREFIXES.find((p) => key.startsWith(p));
+  if (prefix !== undefined && !principal.permissions.includes(PERMISSIONS.platformAdmin)) {
+    throw errors.forbidden(`keys under "${prefix}" are set by platform administrators (they hold this platform's limits for your tenant)`);
+  }
 }
 
 /** The value as it will be stored: JSON of at most 64 KiB that PostgreSQL's jsonb accepts. */
