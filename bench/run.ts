@@ -3,6 +3,7 @@ import { benchAuditLatency } from './audit-latency-scenario';
 import { benchEffectiveConfiguration } from './configuration-scenario';
 import { benchHotReload } from './hot-reload-scenario';
 import { benchIdentity } from './identity-scenario';
+import { benchProtection } from './protection-scenario';
 import { benchIdleSocketsDistributed, benchSubscriptions } from './subscriptions-scenario';
 import { startBenchPlatform } from './platform-process';
 import { summary, timed } from './stats';
@@ -26,10 +27,10 @@ async function call(url: string, query: string, variables: Record<string, unknow
 const SIGN_IN = 'mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }';
 
 /**
- * BENCH_ONLY=platform|reload|subscriptions|audit runs one group of scenarios; unset runs all. BENCH_AUDIT_RATE overrides the audit
+ * BENCH_ONLY=platform|reload|subscriptions|audit|protection runs one group of scenarios; unset runs all. BENCH_AUDIT_RATE overrides the audit
  * latency scenario's 200 mutations/s.
  */
-const GROUPS = ['platform', 'reload', 'subscriptions', 'audit'] as const;
+const GROUPS = ['platform', 'reload', 'subscriptions', 'audit', 'protection'] as const;
 type Group = (typeof GROUPS)[number];
 
 function selectedGroups(only: string | undefined): readonly Group[] {
@@ -48,6 +49,8 @@ function positiveNumber(name: string, raw: string): number {
 async function main(): Promise<void> {
   const groups = selectedGroups(process.env.BENCH_ONLY);
   if (groups.includes('platform')) await benchPlatform();
+  // Its own platform: each operation limit refusing its bomb, and how long that takes.
+  if (groups.includes('protection')) await benchProtection();
   // Its own platform, watching a supergraph file the scenario replaces under load.
   if (groups.includes('reload')) await benchHotReload();
   // Its own platform: idle sockets held, then delivery to many subscribers of one tenant.

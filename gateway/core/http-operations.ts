@@ -18,6 +18,8 @@ interface ReadRequest {
   readonly operationName: string | null;
   readonly variables: Readonly<Record<string, unknown>>;
   readonly persistedId: string | null;
+  /** What is wrong with the request's shape, when the gateway can say it better than Apollo would. */
+  readonly malformed: string | null;
 }
 
 /** One operation's answer and what onResponse needs to know of it. */
@@ -29,9 +31,12 @@ interface Answered {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const PARSED_DOCUMENTS = 2_000;
-/** Only texts up to this size are kept parsed: a cache of large documents would hold far more memory than it saves. */
-const CACHED_TEXT_LENGTH = 16 * 1024;
+/**
+ * Parsed documents kept, by text: clients send few distinct operations, an attacker many, so the cache is small and
+ * holds only short texts (a cache of large documents would hold far more memory than it saves).
+ */
+const PARSED_DOCUMENTS = 500;
+const CACHED_TEXT_LENGTH = 8 * 1024;
 
 export interface HttpOperationsOptions {
   features: readonly GatewayFeature[];
@@ -74,6 +79,7 @@ export function httpOperations(options: HttpOperationsOptions): (request: HTTPGr
 
   /** Runs one operation (a request, or one element of a batch) once its caller is known. */
   const runOne = async (request: HTTPGraphQLRequest, read: ReadRequest, context: GatewayContext): Promise<Answered> => {
+    if (read.malformed) return refuse(context, { message: read.malformed, extensions: { code: 'BAD_USER_INPUT' } }, read.operationName);
     let operationName = read.operationName;
     let query = read.query;
     let runnable = request;
@@ -93,6 +99,8 @@ export function httpOperations(options: HttpOperationsOptions): (request: HTTPGr
       if ('violation' in parsed) return refuse(context, violationError(parsed.violation), operationName);
       if ('document' in parsed) {
         const operation = selectOperation(parsed.document, operationName);
+        const unrunnable = operation ? unrunnableOverHttp(operation) : unselectable(parsed.document, operationName);
+        if (unrunnable) return refuse(context, { message: unrunnable, extensions: { code: 'BAD_USER_INPUT' } }, operationName);
         operationType = operation?.operation ?? null;
         operationName ??= operation?.name?.value ?? null;
         const version = live().version;
@@ -232,8 +240,14 @@ function readRequest(request: HTTPGraphQLRequest): ReadRequest {
   const query = read('query');
   const operationName = read('operationName');
   const variables = json(read('variables'));
-  const hash = (json(read('extensions')) as { persistedQuery?: { sha256Hash?: unknown } } | null)?.persistedQuery?.sha256Hash;
+  const persisted = (json(read('extensions')) as { persistedQuery?: { version?: unknown; sha256Hash?: unknown } } | null)?.persistedQuery;
+  const hash = persisted?.sha256Hash;
+  const malformed =
+    persisted !== undefined && (persisted === null || typeof persisted !== 'object' || persisted.version !== 1 || typeof hash !== 'string')
+      ? 'extensions.persistedQuery must be { "version": 1, "sha256Hash": "<hex SHA-256 of the operation text>" }'
+      : null;
   return {
+    malformed,
     query: typeof query === 'string' && query !== '' ? query : null,
     operationName: typeof operationName === 'string' && operationName !== '' ? operationName : null,
     variables: variables !== null && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : {},
@@ -264,6 +278,20 @@ function selectOperation(document: DocumentNode, operationName: string | null): 
     }
   }
   return found;
+}
+
+/** Why a selected operation cannot run over HTTP: subscriptions stream over WebSocket (gateway/subscriptions). */
+function unrunnableOverHttp(operation: OperationDefinitionNode): string | null {
+  return operation.operation === 'subscription' ? 'subscriptions are served over WebSocket (the graphql-transport-ws protocol) at this same path, not over HTTP' : null;
+}
+
+/** Why no operation could be selected, when the document has operations: the name is missing or names none of them. */
+function unselectable(document: DocumentNode, operationName: string | null): string | null {
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (operations.length === 0 || (operationName === null && operations.some((o) => !o.name))) return null; // validation says it better
+  return operationName === null
+    ? `the document holds ${operations.length} operations: name the one to run in operationName`
+    : `the document has no operation named ${JSON.stringify(operationName.slice(0, 100))}`;
 }
 
 function headersOf(request: HTTPGraphQLRequest): Record<string, string> {

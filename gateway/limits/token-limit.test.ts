@@ -9,8 +9,15 @@ describe('parseWithinTokenLimit', () => {
   });
 
   it('refuses a token bomb with the true token count of the whole text', () => {
-    const bomb = `{ a${' a'.repeat(100_000)} }`;
-    expect(parseWithinTokenLimit(bomb, 5000)).toEqual({ violation: expect.objectContaining({ code: 'TOKEN_LIMIT_EXCEEDED', limit: 5000, actual: 100_003 }) });
+    const bomb = `{ a${' a'.repeat(90_000)} }`;
+    expect(parseWithinTokenLimit(bomb, 5000)).toEqual({ violation: expect.objectContaining({ code: 'TOKEN_LIMIT_EXCEEDED', limit: 5000, actual: 90_003 }) });
+  });
+
+  it('stops counting a huge bomb past 100,000 tokens and says "more than"', () => {
+    const bomb = `{ a${' a'.repeat(300_000)} }`;
+    expect(parseWithinTokenLimit(bomb, 5000)).toEqual({
+      violation: expect.objectContaining({ limit: 5000, actual: 100_001, message: 'operation token count of more than 100000 exceeds the limit of 5000; send a shorter operation' }),
+    });
   });
 
   it('does not count comments, as graphql-js does not', () => {

@@ -14,6 +14,9 @@ const REQUEST_ERROR_CODES: Record<string, ErrorCode> = {
   BAD_REQUEST: 'BAD_USER_INPUT',
   PERSISTED_QUERY_NOT_FOUND: 'BAD_USER_INPUT',
   OPERATION_RESOLUTION_FAILURE: 'BAD_USER_INPUT',
+  // @apollo/gateway's code for an operation it cannot select ("Must provide operation name …").
+  INVALID_GRAPHQL: 'BAD_USER_INPUT',
+  PERSISTED_QUERY_NOT_SUPPORTED: 'BAD_USER_INPUT',
 };
 
 /**
