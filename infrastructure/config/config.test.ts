@@ -22,6 +22,39 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/LATTICE_ACCESS_TOKEN_TTL: must be at most 3600 seconds/);
   });
 
+  it('starts with every protection on: operation limits, rate limits, no batches, subgraph timeouts', () => {
+    const { gateway } = parseConfig({}, 'platform');
+    expect(gateway.limits).toMatchObject({ maxTokens: 5000, maxDepth: 12, maxAliases: 30, maxRootFields: 20, maxCost: 5000, batching: { enabled: false } });
+    expect(gateway.rateLimit).toMatchObject({ enabled: true, user: { perSecond: 100, burst: 200 } });
+    expect(gateway.subgraphCalls).toMatchObject({ timeoutMs: 10_000, breaker: { failureThreshold: 5, openMs: 5_000 } });
+  });
+
+  it('reads limits, buckets and per-subgraph timeouts from the environment', () => {
+    const { gateway } = parseConfig(
+      { LATTICE_MAX_DEPTH: '8', LATTICE_BATCHING: 'on', LATTICE_MAX_BATCH_SIZE: '5', LATTICE_RATE_LIMIT_API_KEY_PER_SECOND: '7', LATTICE_SUBGRAPH_TIMEOUT_MS_TENANCY: '1500', LATTICE_RATE_LIMIT: 'off' },
+      'platform',
+    );
+    expect(gateway.limits).toMatchObject({ maxDepth: 8, batching: { enabled: true, maxBatchSize: 5 } });
+    expect(gateway.rateLimit).toMatchObject({ enabled: false, apiKey: { perSecond: 7, burst: 200 } });
+    expect(gateway.subgraphCalls.timeoutsMs).toEqual({ tenancy: 1500 });
+  });
+
+  it('refuses to start on a limit, bucket or timeout out of range, naming the variable and the range', () => {
+    let error: unknown;
+    try {
+      parseConfig({ LATTICE_MAX_DEPTH: '0', LATTICE_MAX_COST: 'lots', LATTICE_RATE_LIMIT_USER_BURST: '-1', LATTICE_BATCHING: 'yes', LATTICE_SUBGRAPH_TIMEOUT_MS_AUDIT: '10', LATTICE_SUBGRAPH_TIMEOUT_MS_: '100' }, 'platform');
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/LATTICE_MAX_DEPTH: must be 1 to 1000 \(got "0"\)/);
+    expect(problems).toMatch(/LATTICE_MAX_COST: must be a number/);
+    expect(problems).toMatch(/LATTICE_RATE_LIMIT_USER_BURST: must be 1 to 10000000/);
+    expect(problems).toMatch(/LATTICE_BATCHING: must be on or off/);
+    expect(problems).toMatch(/LATTICE_SUBGRAPH_TIMEOUT_MS_AUDIT: must be 50 to 600000 ms/);
+    expect(problems).toMatch(/LATTICE_SUBGRAPH_TIMEOUT_MS_: must name a subgraph/);
+  });
+
   it('never echoes a secret it rejects', () => {
     expect(() => parseConfig({ LATTICE_CONTEXT_SECRET: 'too-short-secret' }, 'platform')).toThrow(/LATTICE_CONTEXT_SECRET: must be at least 32 characters/);
     try {
