@@ -29,8 +29,8 @@ const BOMBS: { name: string; body: unknown }[] = [
   { name: 'root-field bomb (1,000 fields)', body: { query: `{ ${many(1_000, (i) => `f${i}: __typename`)} }` } },
   { name: 'directive bomb (100 on one field)', body: { query: `{ me { id ${'@include(if: true) '.repeat(100)}} }` } },
   {
-    name: 'cost bomb (100 × 100 nested lists)',
-    body: { query: '{ organizations(first: 100) { edges { node { departments(first: 100) { edges { node { id name } } } } } } }' },
+    name: 'cost bomb (100 × 100 × 100 lists)',
+    body: { query: '{ organizations(first: 100) { edges { node { departments(first: 100) { edges { node { children(first: 100) { edges { node { id } } } } } } } } } }' },
   },
   { name: 'batch of 50', body: Array.from({ length: 50 }, () => ({ query: '{ __typename }' })) },
 ];

@@ -29,6 +29,7 @@ import { useJwks } from './jwks/jwks-route';
 import { useMetrics } from './metrics/use-metrics';
 import { useOperationLimits } from './limits/use-operation-limits';
 import { useRateLimits } from './rate-limit/use-rate-limits';
+import { useTracing } from './tracing/use-tracing';
 import { useRequestId } from './request-id/request-context';
 import { useRevocations } from './revocations/use-revocations';
 import { committedSupergraph, watchedSupergraphFile, type SupergraphSource } from './supergraph/supergraph-source';
@@ -156,6 +157,8 @@ async function gatewayFeatures(
     const redis = config.redisUrl ? await gatewayRedis(config.redisUrl, logger) : null;
     // First in the list, so stopped last: the features below use it until they stop.
     if (redis) add({ name: 'redis', stop: async () => void (await redis.quit().catch(() => redis.disconnect())) });
+    // A span per request (and trace context on every subgraph fetch) when OTEL_EXPORTER_OTLP_ENDPOINT is set; first, so outermost.
+    add(useTracing());
     add(useRequestId());
     // Lattice's subgraphs have a readiness check of their own; other subgraphs are not asked.
     add(

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { runService } from '../infrastructure/modules/run-service';
+import { startTracing, tracingModule } from '../infrastructure/tracing/tracing';
 import { gatewayModule } from './gateway-module';
 
 const USAGE = 'usage: npm run start:gateway [-- --supergraph path/to/supergraph.graphql]';
@@ -26,5 +27,5 @@ if (options === null) {
   process.stderr.write(`${USAGE}\n`);
   process.exitCode = 2;
 } else {
-  void runService('gateway', () => [gatewayModule({ embeddedSubgraphs: false })], undefined, options);
+  void runService('gateway', (config) => [tracingModule(startTracing(config, 'gateway')), gatewayModule({ embeddedSubgraphs: false })], undefined, options);
 }

@@ -6,6 +6,7 @@ import { auditModules } from '../subgraphs/audit/audit-subgraph';
 import { identityModules } from '../subgraphs/identity/identity-subgraph';
 import { tenancyModules } from '../subgraphs/tenancy/tenancy-subgraph';
 import { registryModules } from '../schema/registry/registry-module';
+import { startTracing, tracingModule } from '../infrastructure/tracing/tracing';
 
 /**
  * `npm start`: the whole platform in one process, each subgraph (and the schema registry) on its own loopback port
@@ -13,6 +14,6 @@ import { registryModules } from '../schema/registry/registry-module';
  */
 void runService(
   'platform',
-  () => [...tenancyModules(), ...identityModules({ embeddedTenancy: true }), ...auditModules({ embeddedTenancy: true }), ...registryModules({ sync: true }), gatewayModule({ embeddedSubgraphs: true })],
+  (config) => [tracingModule(startTracing(config, 'platform')), ...tenancyModules(), ...identityModules({ embeddedTenancy: true }), ...auditModules({ embeddedTenancy: true }), ...registryModules({ sync: true }), gatewayModule({ embeddedSubgraphs: true })],
   withEmbeddedSecrets,
 );

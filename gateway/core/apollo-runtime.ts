@@ -10,7 +10,7 @@ import { withoutSecurityFeatures } from '../supergraph/security-features';
 import type { SupergraphGraph, SupergraphVersion } from '../supergraph/supergraph-version';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
 import type { GatewayContext, GatewayFeature, OperationInput } from './feature';
-import { outcomeOf, SubgraphHttpError, unavailableError, type FetchOutcome, type SubgraphCalls } from './subgraph-calls';
+import { outcomeOf, socketCodeOf, SubgraphHttpError, unavailableError, type FetchOutcome, type SubgraphCalls } from './subgraph-calls';
 
 /**
  * The one place that knows Apollo. Each supergraph version gets its own @apollo/gateway planner and Apollo Server,
@@ -51,6 +51,7 @@ class FeatureDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     url: string,
     private readonly features: readonly GatewayFeature[],
     private readonly calls: SubgraphCalls,
+    private readonly logger: Logger,
   ) {
     super({ url });
     this.fetcher = calls.withTimeout(subgraphName, this.fetcher);
@@ -72,6 +73,7 @@ class FeatureDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     } catch (error) {
       if (error instanceof SubgraphHttpError && error.status < 500) {
         // An HTTP error status below 500 with no GraphQL body: the gateway asked something wrong, not the caller (masked).
+        this.logger.warn('subgraph refused the gateway', { subgraph: this.subgraphName, status: error.status });
         breaker.succeeded();
         this.record(options, performance.now() - started, 'error');
         throw new Error(`the ${this.subgraphName} subgraph refused the gateway's request: ${error.message}`);
@@ -83,6 +85,8 @@ class FeatureDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         throw error;
       }
       const outcome = outcomeOf(error);
+      // The cause stays in the log (the client sees the subgraph's name and the reason, never its address).
+      this.logger.warn('subgraph fetch failed', { subgraph: this.subgraphName, outcome, error: { name: (error as Error).name, message: (error as Error).message, code: socketCodeOf(error) } });
       breaker.failed();
       this.record(options, performance.now() - started, outcome);
       throw unavailableError(this.subgraphName, outcome, { timeoutMs: this.calls.timeoutMs(this.subgraphName), retryAfterSeconds: breaker.retryAfterSeconds() });
@@ -119,7 +123,7 @@ class FeatureDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 }
 
-/** What one request's answer held, for the features' `onResponse` (gateway/core/gateway-server.ts reads it). */
+/** What one request's answer held, for the features' `onResponse` (gateway/core/http-operations.ts reads it). */
 export interface AnswerFacts {
   readonly errorCodes: readonly string[];
   readonly hasData: boolean;
@@ -191,7 +195,7 @@ export async function startVersionRuntime(version: SupergraphVersion, options: R
   const gateway = new ApolloGateway({
     // The planner gets the supergraph without the security directives it cannot load; Lattice enforces them (gateway/authorization).
     supergraphSdl: withoutSecurityFeatures(version.sdl),
-    buildService: ({ name, url }) => new FeatureDataSource(name, urls.get(name) ?? url ?? '', features, options.calls),
+    buildService: ({ name, url }) => new FeatureDataSource(name, urls.get(name) ?? url ?? '', features, options.calls, logger.child({ component: 'subgraph-fetch' })),
     logger: apolloLogger(quiet),
   });
   const server = new ApolloServer<GatewayContext>({

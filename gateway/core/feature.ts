@@ -20,6 +20,11 @@ export interface ConnectionInput {
   readonly userAgent: string | null;
   /** How many operations the request carries (a JSON-array batch has several): what a rate limit charges. */
   readonly operationCount?: number;
+  /**
+   * A connection already admitted, checked again (a subscription before each event it is sent): steps that charge
+   * for a request (rate limits) leave it alone; steps that check access run as always.
+   */
+  readonly recheck?: boolean;
 }
 
 /** One operation, as the features see it: parsed and validated, on the supergraph version it runs on. */
@@ -74,9 +79,10 @@ export interface HttpAnswer {
   readonly body: string;
 }
 
-/** One answered HTTP request or WebSocket operation, refusals included: what metrics and the access log record. */
+/** One answered HTTP request, refusals included: what metrics and the access log record. */
 export interface ResponseRecord {
   readonly context: GatewayContext;
+  /** Only `http` today: WebSocket subscriptions are counted by their own gauges (gateway/metrics). */
   readonly transport: 'http' | 'ws';
   readonly operationName: string | null;
   readonly operationType: 'query' | 'mutation' | 'subscription' | null;
@@ -113,6 +119,8 @@ export interface GatewayHandle {
   current(): SupergraphVersion;
   /** Every feature's context step for a request or connection, as HTTP runs it: the context, or the error refusing it. */
   contextFor(input: ConnectionInput): Promise<GatewayContext | { refused: GraphQLFormattedError }>;
+  /** Every feature's `inspectDocument` (the operation limits) for an operation that is not sent over HTTP, before it is validated. */
+  inspectDocument(operation: ParsedOperation): GraphQLFormattedError | null;
   /** Every feature's operation checks (field authorization, …) for an operation that is not sent over HTTP. */
   checkOperation(operation: OperationInput): Promise<readonly GraphQLFormattedError[]>;
   /** Runs a query on the live version through the normal federated path, with `context`, as an HTTP request would. */
@@ -152,7 +160,7 @@ export interface GatewayFeature {
   readonly afterOperation?: (operation: OperationInput) => void;
   /** Every response, refusals included. */
   readonly willSendResponse?: (context: GatewayContext, response: OutgoingResponse) => void;
-  /** After every HTTP response and every WebSocket operation's result is sent (metrics, access log). Must not throw. */
+  /** For every HTTP response, once it is decided and before it is written (metrics, access log). Must not throw. */
   readonly onResponse?: (record: ResponseRecord) => void;
   /** After every subgraph fetch (metrics). Must not throw. */
   readonly onSubgraphFetch?: (record: SubgraphFetchRecord) => void;

@@ -171,12 +171,14 @@ function gatewayHandle(features: readonly GatewayFeature[], live: () => VersionR
       const context = await contextFor(features, input);
       return 'refused' in context ? { refused: context.refused } : context;
     },
-    async checkOperation(operation: OperationInput) {
-      const parsed = { context: operation.context, document: operation.document, operationName: operation.operation.name?.value ?? null, variables: operation.variables, version: operation.version };
+    inspectDocument(operation) {
       for (const feature of features) {
-        const refused = feature.inspectDocument?.(parsed);
-        if (refused) return [refused];
+        const refused = feature.inspectDocument?.(operation);
+        if (refused) return refused;
       }
+      return null;
+    },
+    async checkOperation(operation: OperationInput) {
       for (const feature of features) {
         const refused = await feature.checkOperation?.(operation);
         if (refused && refused.length > 0) return refused;

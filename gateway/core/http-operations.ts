@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
-import { Kind, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import { LruMap } from '../../infrastructure/cache/lru-map';
 import type { OperationLimitSettings } from '../../infrastructure/config/config';
 import { ANONYMOUS } from '../../infrastructure/context/request-context';
@@ -282,7 +282,7 @@ function selectOperation(document: DocumentNode, operationName: string | null): 
 
 /** Why a selected operation cannot run over HTTP: subscriptions stream over WebSocket (gateway/subscriptions). */
 function unrunnableOverHttp(operation: OperationDefinitionNode): string | null {
-  return operation.operation === 'subscription' ? 'subscriptions are served over WebSocket (the graphql-transport-ws protocol) at this same path, not over HTTP' : null;
+  return operation.operation === OperationTypeNode.SUBSCRIPTION ? 'subscriptions are served over WebSocket (the graphql-transport-ws protocol) at this same path, not over HTTP' : null;
 }
 
 /** Why no operation could be selected, when the document has operations: the name is missing or names none of them. */

@@ -59,10 +59,11 @@ describe('a subgraph circuit breaker', () => {
 });
 
 describe('subgraph calls', () => {
-  const calls = new SubgraphCalls({ timeoutMs: 10_000, timeoutsMs: { tenancy: 2_000 }, breaker: { failureThreshold: 5, openMs: 5_000 } });
+  const calls = new SubgraphCalls({ timeoutMs: 10_000, timeoutsMs: { tenancy: 2_000, shop_cart: 700 }, breaker: { failureThreshold: 5, openMs: 5_000 } });
 
   it('uses the timeout named for a subgraph, else the default', () => {
     expect(calls.timeoutMs('tenancy')).toBe(2_000);
+    expect(calls.timeoutMs('shop-cart')).toBe(700);
     expect(calls.timeoutMs('TENANCY')).toBe(2_000);
     expect(calls.timeoutMs('identity')).toBe(10_000);
   });

@@ -70,7 +70,8 @@ export class SubgraphCalls {
   }
 
   timeoutMs(subgraph: string): number {
-    return this.settings.timeoutsMs[subgraph.toLowerCase()] ?? this.settings.timeoutMs;
+    // Environment names hold no `-`: LATTICE_SUBGRAPH_TIMEOUT_MS_SHOP_CART names the subgraph `shop-cart` too.
+    return this.settings.timeoutsMs[subgraph.toLowerCase()] ?? this.settings.timeoutsMs[subgraph.toLowerCase().replace(/[^a-z0-9]/g, '_')] ?? this.settings.timeoutMs;
   }
 
   /** `fetcher`, abandoned after the subgraph's timeout (the abort closes the connection, so a hung answer stops costing). */
@@ -96,10 +97,15 @@ export function outcomeOf(error: unknown): Exclude<FetchOutcome, 'ok' | 'circuit
   if (error instanceof SubgraphHttpError) return 'error';
   const name = (error as { name?: unknown }).name;
   if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
-  // node-fetch-style errors carry the socket's code; undici's a TypeError with it in `cause` (matched by name: Jest's realm differs).
-  const code = (error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
-  if (name === 'TypeError' || typeof code === 'string') return 'unreachable';
+  // A TypeError is undici's failed connection (matched by name: Jest's realm has its own TypeError).
+  if (name === 'TypeError' || socketCodeOf(error) !== undefined) return 'unreachable';
   return 'error';
+}
+
+/** The socket error code of a failed fetch (ECONNREFUSED, ECONNRESET, …): node-fetch-style errors carry it, undici's in `cause`. */
+export function socketCodeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** The error a client sees for a subgraph that did not answer: named, with a reason, never its address. */

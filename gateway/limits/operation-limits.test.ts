@@ -6,7 +6,8 @@ import { parseSupergraph } from '../supergraph/supergraph-version';
 import { checkOperationLimits, violationError, type LimitViolation } from './operation-limits';
 
 const schema = apiSchemaOf(parseSupergraph(readFileSync('schema/supergraph.graphql', 'utf8'), 'test'));
-const defaults = GATEWAY_DEFAULTS.limits;
+// The defaults, with a cost limit of 5,000 so two nested pages of 100 (cost 10,302) are over it.
+const defaults: OperationLimitSettings = { ...GATEWAY_DEFAULTS.limits, maxCost: 5_000 };
 
 function check(query: string, options: { operationName?: string; variables?: Record<string, unknown>; limits?: Partial<OperationLimitSettings> } = {}): LimitViolation | null {
   return checkOperationLimits(

@@ -11,7 +11,7 @@ const context: GatewayContext = { request: { principal: ANONYMOUS, requestId: 'r
 const operation = (query: string, variables: Record<string, unknown> = {}): ParsedOperation => ({ context, document: parse(query), operationName: null, variables, version });
 
 describe('useOperationLimits', () => {
-  const feature = useOperationLimits(GATEWAY_DEFAULTS.limits);
+  const feature = useOperationLimits({ ...GATEWAY_DEFAULTS.limits, maxCost: 5_000 });
 
   it('lets an operation within the limits through', () => {
     expect(feature.name).toBe('operation-limits');

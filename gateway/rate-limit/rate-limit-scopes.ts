@@ -1,3 +1,4 @@
+import { clientNetworkOf } from '../../infrastructure/http/client-network';
 import type { RateLimitSettings, TokenBucketSettings } from '../../infrastructure/config/config';
 import type { Principal } from '../../infrastructure/context/request-context';
 import { LatticeError } from '../../infrastructure/errors/error-codes';
@@ -25,9 +26,12 @@ export function bucketsFor(principal: Principal, ipAddress: string | null): Char
   switch (principal.kind) {
     case 'SYSTEM':
       return buckets;
-    case 'ANONYMOUS':
-      if (ipAddress) buckets.push({ scope: 'address', id: ipAddress });
+    case 'ANONYMOUS': {
+      // By network: an IPv6 client by its /64, so rotating addresses within it gets no fresh bucket.
+      const network = clientNetworkOf(ipAddress);
+      if (network) buckets.push({ scope: 'address', id: network });
       return buckets;
+    }
     case 'USER':
       if (principal.subject !== null) buckets.push({ scope: 'user', id: principal.subject });
       break;

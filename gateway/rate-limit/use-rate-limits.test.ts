@@ -43,9 +43,16 @@ function recordingLogger() {
 }
 
 /** What the `context` hook did with one request: let it through, or the error it threw. */
-async function send(feature: GatewayFeature, principal: Principal, options: { ipAddress?: string | null; operationCount?: number } = {}): Promise<'ok' | LatticeError> {
+async function send(feature: GatewayFeature, principal: Principal, options: { ipAddress?: string | null; operationCount?: number; recheck?: boolean } = {}): Promise<'ok' | LatticeError> {
   const ipAddress = options.ipAddress ?? null;
-  const input = { credentials: {}, requestId: randomUUID(), ipAddress, userAgent: null, ...(options.operationCount === undefined ? {} : { operationCount: options.operationCount }) };
+  const input = {
+    credentials: {},
+    requestId: randomUUID(),
+    ipAddress,
+    userAgent: null,
+    ...(options.operationCount === undefined ? {} : { operationCount: options.operationCount }),
+    ...(options.recheck === undefined ? {} : { recheck: options.recheck }),
+  };
   try {
     await feature.context!(input, { request: { principal, requestId: input.requestId, ipAddress, userAgent: null } });
     return 'ok';
@@ -55,7 +62,7 @@ async function send(feature: GatewayFeature, principal: Principal, options: { ip
   }
 }
 
-async function sendEach(feature: GatewayFeature, principal: Principal, times: number, options: { ipAddress?: string | null; operationCount?: number } = {}) {
+async function sendEach(feature: GatewayFeature, principal: Principal, times: number, options: { ipAddress?: string | null; operationCount?: number; recheck?: boolean } = {}) {
   const outcomes: ('ok' | LatticeError)[] = [];
   for (let i = 0; i < times; i += 1) outcomes.push(await send(feature, principal, options));
   return outcomes;
@@ -170,6 +177,20 @@ describe('useRateLimits', () => {
     expect(await send(limits, user('u1'), { operationCount: 4 })).toBe('ok');
     expect(await send(limits, user('u1'), { operationCount: 4 })).toBe('ok');
     expect(scopeOf(await send(limits, user('u1'), { operationCount: 3 }))).toBe('user');
+  });
+
+  it("charges nothing for a subscription's re-check before each event, only for its connection", async () => {
+    const limits = await feature();
+    expect(passed(await sendEach(limits, user('u1'), 50, { recheck: true }))).toBe(50);
+    expect(passed(await sendEach(limits, user('u1'), 11))).toBe(10);
+  });
+
+  it('counts an IPv6 client by its /64, so rotating addresses within it gets no fresh bucket', async () => {
+    const limits = await feature();
+    const outcomes: ('ok' | LatticeError)[] = [];
+    for (let i = 0; i < 11; i += 1) outcomes.push(await send(limits, ANONYMOUS, { ipAddress: `2001:db8:1:2::${(i + 1).toString(16)}` }));
+    expect(passed(outcomes)).toBe(10);
+    expect(passed(await sendEach(limits, ANONYMOUS, 1, { ipAddress: '2001:db8:1:3::1' }))).toBe(1);
   });
 
   it('never limits SYSTEM callers', async () => {

@@ -74,7 +74,8 @@ export async function useRateLimits(options: RateLimitsOptions): Promise<Gateway
   const limiter = new RequestRateLimiter({ buckets: new TokenBucketPool(store, options.namespace), defaults: settings, overridesOf });
   return {
     name: 'rate-limits',
-    context: (input, context) => limiter.charge(context.request.principal, input.ipAddress, input.operationCount ?? 1),
+    // A subscription's re-check before each event is no new request: it is charged once, when its socket connects.
+    context: (input, context) => (input.recheck ? undefined : limiter.charge(context.request.principal, input.ipAddress, input.operationCount ?? 1)),
     stop,
   };
 }

@@ -8,7 +8,6 @@ import {
   GraphQLError,
   Kind,
   OperationTypeNode,
-  parse,
   validate,
   type DocumentNode,
   type ExecutionResult,
@@ -31,6 +30,8 @@ import { errors } from '../../infrastructure/errors/error-codes';
 import { findMalformedArgument, holdsId, idHoldingInputTypes } from '../../infrastructure/graphql/ids/id-inputs';
 import { SUBSCRIPTION_FIELDS, SUBSCRIPTION_ID_FORMATS, type SubscriptionField } from './subscription-fields';
 import { EventQueue } from './event-queue';
+import { violationError } from '../limits/limit-violation';
+import { parseWithinTokenLimit } from '../limits/token-limit';
 
 /** The close codes a subscriber sees (docs/subscriptions.md). */
 export const CLOSE = {
@@ -117,6 +118,8 @@ function computePermissionKey(principal: Principal): string {
 const sameTenant = (principal: Principal, event: DomainEvent) => (principal.tenantId === null ? principal.kind === 'USER' : principal.tenantId === event.tenantId);
 
 const codedError = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
+/** A feature's refusal (code, limit, actual …) as the error graphql-ws sends. */
+const formattedError = (error: GraphQLFormattedError) => new GraphQLError(error.message, { extensions: error.extensions ?? {} });
 const asGraphQLErrors = (errors: readonly GraphQLFormattedError[]) =>
   errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions ?? {}, ...(e.path ? { path: e.path } : {}) }));
 
@@ -222,12 +225,13 @@ export async function useSubscriptions(options: { bus: EventBus; logger: Logger;
     }
     const version = gateway!.current();
     const schema = schemaOf(version);
-    let document: DocumentNode;
-    try {
-      document = parse(payload.query, { maxTokens: 10_000 });
-    } catch (error) {
-      return [codedError((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
-    }
+    // Within the token limit, then the other operation limits, before validation: as over HTTP (gateway/core/http-operations.ts).
+    const parsed = parseWithinTokenLimit(payload.query, options.settings.limits.maxTokens);
+    if ('syntaxError' in parsed) return [codedError(parsed.syntaxError.message, 'GRAPHQL_PARSE_FAILED')];
+    if ('violation' in parsed) return [formattedError(violationError(parsed.violation))];
+    const document = parsed.document;
+    const beyond = gateway!.inspectDocument({ context: connection.context, document, operationName: payload.operationName ?? null, variables: payload.variables ?? {}, version });
+    if (beyond) return [formattedError(beyond)];
     const invalid = validate(schema, document);
     if (invalid.length > 0) {
       // With introspection off, no "Did you mean …" either, as over HTTP.
@@ -338,7 +342,7 @@ export async function useSubscriptions(options: { bus: EventBus; logger: Logger;
 
   /** The connection's context now, as a new request would get it; null (and the socket closed where it must) when refused. */
   const recheck = async (connection: Connection): Promise<GatewayContext | null> => {
-    const fresh = await gateway!.contextFor(connection.input);
+    const fresh = await gateway!.contextFor({ ...connection.input, recheck: true });
     if (!('refused' in fresh)) return fresh;
     const code = closeCodeFor(fresh.refused.extensions?.code);
     if (code !== null) close(connection, code, fresh.refused.message);

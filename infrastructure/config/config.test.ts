@@ -24,7 +24,7 @@ describe('configuration', () => {
 
   it('starts with every protection on: operation limits, rate limits, no batches, subgraph timeouts', () => {
     const { gateway } = parseConfig({}, 'platform');
-    expect(gateway.limits).toMatchObject({ maxTokens: 5000, maxDepth: 12, maxAliases: 30, maxRootFields: 20, maxCost: 5000, batching: { enabled: false } });
+    expect(gateway.limits).toMatchObject({ maxTokens: 5000, maxDepth: 12, maxAliases: 30, maxRootFields: 20, maxCost: 50_000, batching: { enabled: false } });
     expect(gateway.rateLimit).toMatchObject({ enabled: true, user: { perSecond: 100, burst: 200 } });
     expect(gateway.subgraphCalls).toMatchObject({ timeoutMs: 10_000, breaker: { failureThreshold: 5, openMs: 5_000 } });
   });

@@ -128,7 +128,7 @@ export interface GatewaySettings {
 export interface OperationLimitSettings {
   /** Lexical tokens in the operation text (LATTICE_MAX_TOKENS). */
   maxTokens: number;
-  /** Nesting of selections, fragments flattened, introspection's `__schema` not counted (LATTICE_MAX_DEPTH). */
+  /** Nesting of selections, fragments flattened, introspection (`__schema`, `__type`) not counted (LATTICE_MAX_DEPTH). */
   maxDepth: number;
   /** Aliased fields in the operation, its fragments included (LATTICE_MAX_ALIASES). */
   maxAliases: number;
@@ -210,7 +210,7 @@ export const GATEWAY_DEFAULTS: Omit<GatewaySettings, 'supergraphPath' | 'foreign
     maxAliases: 30,
     maxRootFields: 20,
     maxDirectivesPerField: 5,
-    maxCost: 5_000,
+    maxCost: 50_000,
     defaultListSize: 10,
     batching: { enabled: false, maxBatchSize: 10 },
   },

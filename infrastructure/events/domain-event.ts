@@ -1,3 +1,4 @@
+import { activeTraceparent } from '../tracing/trace-context';
 import { uuid7, uuid7Timestamp } from './uuid7';
 
 export type ActorKind = 'USER' | 'API_KEY' | 'SYSTEM';
@@ -18,6 +19,11 @@ export interface DomainEvent<D = Record<string, unknown>> {
   userAgent: string | null;
   occurredAt: string;
   data: D;
+  /**
+   * The W3C `traceparent` of the span that wrote the event, so whoever consumes it continues that trace. Absent when
+   * it was written outside a trace (always, with tracing off); never part of what the event says happened.
+   */
+  traceparent?: string | null;
 }
 
 export type NewDomainEvent<D> = Omit<
@@ -26,9 +32,13 @@ export type NewDomainEvent<D> = Omit<
 > &
   Partial<Pick<DomainEvent<D>, 'schemaVersion' | 'ipAddress' | 'userAgent'>>;
 
-/** Fills in id (UUIDv7), occurredAt, schemaVersion (1) and null ipAddress/userAgent; throws if the result is not a valid envelope. */
+/**
+ * Fills in id (UUIDv7), occurredAt, schemaVersion (1), null ipAddress/userAgent and, inside a trace, the current
+ * span's traceparent (unless given); throws if the result is not a valid envelope.
+ */
 export function createDomainEvent<D>(e: NewDomainEvent<D>): DomainEvent<D> {
   const id = uuid7();
+  const traceparent = e.traceparent ?? activeTraceparent();
   const event: DomainEvent<D> = {
     id,
     type: e.type,
@@ -45,6 +55,7 @@ export function createDomainEvent<D>(e: NewDomainEvent<D>): DomainEvent<D> {
     // Read from the id so sorting by id and by occurredAt always agree.
     occurredAt: new Date(uuid7Timestamp(id)).toISOString(),
     data: e.data,
+    ...(traceparent ? { traceparent } : {}),
   };
   const problem = findDomainEventProblem(event);
   if (problem !== null) {
@@ -92,6 +103,8 @@ const FIELD_CHECKS: readonly FieldCheck[] = [
     'an ISO 8601 timestamp like 2025-01-31T12:00:00.000Z',
   ],
   ['data', isRecord, 'an object'],
+  // Not checked for form: a consumer ignores a malformed one (a new trace starts), it never loses the event.
+  ['traceparent', (v) => v === undefined || isStringOrNull(v), 'a string, null or absent'],
 ];
 
 /** Why `value` is not a DomainEvent, or null if it is one. */

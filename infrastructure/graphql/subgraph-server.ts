@@ -7,6 +7,7 @@ import type { RequestContext } from '../context/request-context';
 import { formatErrorForClient } from '../errors/format-error';
 import type { Logger } from '../logging/logger';
 import { graphqlRoute } from '../http/graphql-route';
+import { describeSubgraphOperation, describeSubgraphRequest, failSubgraphRequest, traceEntityBatches, traceSubgraphRequests } from '../tracing/subgraph-tracing';
 
 export interface SubgraphContextBase extends BaseContext {
   request: RequestContext;
@@ -38,10 +39,12 @@ export interface SubgraphServerOptions<TContext extends SubgraphContextBase> {
 
 /**
  * A subgraph answers only requests that carry a context the gateway signed: a direct call, a forged header
- * or an expired one is refused with UNAUTHENTICATED before any resolver runs.
+ * or an expired one is refused with UNAUTHENTICATED before any resolver runs. Each request runs in a SERVER span
+ * continuing the gateway's trace, and each `_entities` batch in a span of its own (../tracing/subgraph-tracing.ts).
  */
 export async function createSubgraphGraphqlRoute<TContext extends SubgraphContextBase>(options: SubgraphServerOptions<TContext>) {
   const { logger } = options;
+  traceEntityBatches(options.schema, options.name);
   const server = new ApolloServer<TContext>({
     schema: options.schema,
     introspection: options.introspection,
@@ -58,7 +61,11 @@ export async function createSubgraphGraphqlRoute<TContext extends SubgraphContex
       {
         async requestDidStart({ contextValue }) {
           return {
+            async didResolveOperation({ operationName, operation }) {
+              if (operation) describeSubgraphOperation(operationName, operation.operation);
+            },
             async didEncounterErrors({ errors }) {
+              failSubgraphRequest(errors.map((error) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR')));
               const denials: AccessDenial[] = [];
               for (const error of errors) {
                 if (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
@@ -93,8 +100,9 @@ export async function createSubgraphGraphqlRoute<TContext extends SubgraphContex
         },
       };
     }
+    describeSubgraphRequest(verification.context);
     const requestLogger = logger.child({ requestId: verification.context.requestId });
     return options.createContext(verification.context, requestLogger);
   });
-  return { route, stop: () => server.stop() };
+  return { route: traceSubgraphRequests(options.name, '/graphql', route), stop: () => server.stop() };
 }

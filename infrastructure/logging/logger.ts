@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { logCorrelationFields } from './log-context';
 import { redactSecrets } from './redact';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -47,11 +48,14 @@ export class ConsoleLogSink implements LogSink {
   }
 }
 
-/** Runtime implementation: structured JSON lines on stdout through pino. */
+/**
+ * Runtime implementation: structured JSON lines on stdout through pino. Each line written inside a request carries
+ * its request id, tenant, operation and trace (`logCorrelationFields`); what the caller logged wins over them.
+ */
 export class PinoLogSink implements LogSink {
   private readonly pino: pino.Logger;
   constructor(level: LogLevel | 'silent', destination?: pino.DestinationStream) {
-    this.pino = pino({ level, base: { service: 'lattice' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+    this.pino = pino({ level, base: { service: 'lattice' }, timestamp: pino.stdTimeFunctions.isoTime, mixin: logCorrelationFields }, destination);
   }
   write(level: LogLevel, message: string, fields: LogFields): void {
     this.pino[level](fields, message);

@@ -6,10 +6,11 @@ import type { SubgraphName } from '../../infrastructure/config/config';
 import { composeFromCode, DEFAULT_ROUTING } from '../compose';
 import { CreateRegistry1764700000000 } from './migrations/1764700000000-create-registry';
 import { PersistedOperations1764800000000 } from './migrations/1764800000000-persisted-operations';
+import { RegistryEventTraceContext1765000000000 } from './migrations/1765000000000-event-trace-context';
 import { buildRegistrySchema, type RegistryContext } from './registry-schema';
 import { RegistryService } from './registry-service';
 
-export const REGISTRY_MIGRATIONS = [CreateRegistry1764700000000, PersistedOperations1764800000000];
+export const REGISTRY_MIGRATIONS = [CreateRegistry1764700000000, PersistedOperations1764800000000, RegistryEventTraceContext1765000000000];
 
 /**
  * The schema registry's modules: its own PostgreSQL database (REGISTRY_DATABASE_URL, or PGlite under the data dir),

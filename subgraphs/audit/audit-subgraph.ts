@@ -17,6 +17,7 @@ import { ActorDirectory, identityUserTenants } from './service/actor-directory';
 import { AuditQueryService } from './service/audit-query-service';
 import { AuditReferences } from './service/audit-references';
 import { AuditRecorder } from './service/audit-recorder';
+import { recordTraced } from './service/audit-tracing';
 import { AuditRetention, parseRetentionDays } from './service/audit-retention';
 import type { AuditStore } from './store/audit-store';
 import { MongoAuditStore } from './store/mongo-audit-store';
@@ -65,7 +66,7 @@ export function auditModules(options: { embeddedTenancy: boolean } = { embeddedT
           // Stable per replica: a restarted audit takes back what it held when it stopped, before anything newer.
           consumer: config.auditConsumer ?? (config.subgraphs.audit.port ? `audit@${hostname()}:${config.subgraphs.audit.port}` : processIdentity('audit')),
           handle: async (events) => {
-            await recorder.record(events);
+            await recordTraced(events, () => recorder.record(events));
           },
           onError: (error, detail) => logger.warn('audit consumer', { ...detail, error }),
         });

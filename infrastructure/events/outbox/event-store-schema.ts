@@ -65,6 +65,18 @@ export async function createEventStoreTables(q: QueryRunner): Promise<void> {
   await q.query(`GRANT USAGE, SELECT ON SEQUENCE event_store_position_seq TO lattice_app`);
 }
 
+/**
+ * Where the outbox keeps the trace context of the request that wrote an event (DomainEvent.traceparent), so the relay
+ * hands it on to the stream. Nullable: events written outside a trace, and every event before this column, have none.
+ */
+export async function addEventTraceContext(q: QueryRunner): Promise<void> {
+  await q.query(`ALTER TABLE event_store ADD COLUMN traceparent text`);
+}
+
+export async function dropEventTraceContext(q: QueryRunner): Promise<void> {
+  await q.query(`ALTER TABLE event_store DROP COLUMN traceparent`);
+}
+
 export async function dropEventStoreTables(q: QueryRunner): Promise<void> {
   for (const table of ['outbox_relay_lease', 'event_snapshots', 'event_store']) await removeIsolation(q, table);
   await q.query(`DROP TABLE outbox_relay_lease`);

@@ -24,7 +24,7 @@ export interface Snapshot<S> {
 
 /** The columns of event_store a DomainEvent is rebuilt from. */
 export const EVENT_COLUMNS =
-  'event_id, type, schema_version, source, aggregate_type, aggregate_id, aggregate_version, tenant_id, actor_kind, actor_id, request_id, ip_address, user_agent, occurred_at, data';
+  'event_id, type, schema_version, source, aggregate_type, aggregate_id, aggregate_version, tenant_id, actor_kind, actor_id, request_id, ip_address, user_agent, occurred_at, data, traceparent';
 
 export interface EventRow {
   event_id: string;
@@ -42,6 +42,7 @@ export interface EventRow {
   user_agent: string | null;
   occurred_at: Date;
   data: Record<string, unknown>;
+  traceparent: string | null;
 }
 
 export function eventFromRow(row: EventRow): DomainEvent {
@@ -60,6 +61,7 @@ export function eventFromRow(row: EventRow): DomainEvent {
     userAgent: row.user_agent,
     occurredAt: new Date(row.occurred_at).toISOString(),
     data: row.data,
+    ...(row.traceparent ? { traceparent: row.traceparent } : {}),
   };
 }
 
@@ -151,7 +153,7 @@ type Queryable = { query<T>(sql: string, parameters?: unknown[]): Promise<T> };
  * Either way a concurrent writer of the same aggregate computes the same number and loses on the unique constraint.
  */
 function insertEvent(manager: Queryable, event: DomainEvent, expected: number | undefined): Promise<{ aggregate_version: number }[]> {
-  const version = expected === undefined ? '(SELECT coalesce(max(aggregate_version), 0) + 1 FROM event_store WHERE aggregate_type = $5 AND aggregate_id = $6)' : '$15::int';
+  const version = expected === undefined ? '(SELECT coalesce(max(aggregate_version), 0) + 1 FROM event_store WHERE aggregate_type = $5 AND aggregate_id = $6)' : '$16::int';
   const parameters: unknown[] = [
     event.id,
     event.type,
@@ -167,11 +169,12 @@ function insertEvent(manager: Queryable, event: DomainEvent, expected: number | 
     event.userAgent,
     event.occurredAt,
     JSON.stringify(event.data),
+    event.traceparent ?? null,
   ];
   if (expected !== undefined) parameters.push(expected + 1);
   return manager.query(
-    `INSERT INTO event_store (event_id, type, schema_version, source, aggregate_type, aggregate_id, aggregate_version, tenant_id, actor_kind, actor_id, request_id, ip_address, user_agent, occurred_at, data)
-     VALUES ($1, $2, $3, $4, $5, $6, ${version}, $7, $8, $9, $10, $11, $12, $13, $14)
+    `INSERT INTO event_store (event_id, type, schema_version, source, aggregate_type, aggregate_id, aggregate_version, tenant_id, actor_kind, actor_id, request_id, ip_address, user_agent, occurred_at, data, traceparent)
+     VALUES ($1, $2, $3, $4, $5, $6, ${version}, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      RETURNING aggregate_version`,
     parameters,
   );

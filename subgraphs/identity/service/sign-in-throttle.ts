@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
+import { clientNetworkOf } from '../../../infrastructure/http/client-network';
 import type { RequestContext } from '../../../infrastructure/context/request-context';
 import type { TenantDatabase } from '../../../infrastructure/database/scoped-database';
 import type { Logger } from '../../../infrastructure/logging/logger';
@@ -26,24 +26,10 @@ export function accountKeyOf(scope: AccountScope, emailNormalized: string): stri
   return hashKey(`account\u0000${where}\u0000${emailNormalized}`);
 }
 
-/**
- * The client-address key, or null when the request has no address. An IPv6 client is counted by its /64,
- * the block a single subscriber usually holds, so it cannot rotate through addresses to dodge the limit.
- */
+/** The client-address key (its network: IPv6 by /64, see clientNetworkOf), or null when the request has no address. */
 export function ipKeyOf(address: string | null): string | null {
-  if (!address) return null;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  const ip = mapped?.[1] ?? address;
-  const network = isIP(ip) === 6 ? ipv6Prefix64(ip) : ip;
-  return hashKey(`ip\u0000${network}`);
-}
-
-function ipv6Prefix64(address: string): string {
-  const [head = '', tail] = address.toLowerCase().split('%')[0]!.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const network = clientNetworkOf(address);
+  return network === null ? null : hashKey(`ip\u0000${network}`);
 }
 
 function hashKey(key: string): string {

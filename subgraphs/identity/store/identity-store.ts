@@ -11,6 +11,7 @@ import { CustomRoles1733000000004 } from './migrations/1733000000004-custom-role
 import { PlatformApiKeys1733200000000 } from './migrations/1733200000000-platform-api-keys';
 import { SessionsAndThrottling1733000000000 } from './migrations/1733000000000-sessions-and-throttling';
 import { IdentityEventStore1733100000000 } from './migrations/1733100000000-event-store';
+import { IdentityEventTraceContext1765000000000 } from './migrations/1765000000000-event-trace-context';
 import { ApiKeyEntity } from './api-key.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SigningKeyEntity } from './signing-key.entity';
@@ -29,6 +30,7 @@ export const IDENTITY_MIGRATIONS = [
   CustomRoles1733000000004,
   IdentityEventStore1733100000000,
   PlatformApiKeys1733200000000,
+  IdentityEventTraceContext1765000000000,
 ];
 
 export class DuplicateEmailError extends Error {}

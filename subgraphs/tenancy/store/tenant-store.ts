@@ -11,11 +11,12 @@ import { CreateTenants1732500000000 } from './migrations/1732500000000-create-te
 import { TenantSuspension1732600000000 } from './migrations/1732600000000-tenant-suspension';
 import { TenancyRowLevelSecurity1732900000000 } from './migrations/1732900000000-row-level-security';
 import { TenancyEventStore1733100000000 } from './migrations/1733100000000-event-store';
+import { TenancyEventTraceContext1765000000000 } from './migrations/1765000000000-event-trace-context';
 
 export const TENANCY_ENTITIES = [TenantEntity, OrganizationEntity, DepartmentEntity, ConfigurationEntryEntity];
 export const TENANCY_MIGRATIONS = [
   CreateTenants1732500000000, TenantSuspension1732600000000, CreateHierarchy1732700000000, CreateConfiguration1732800000000,
-  TenancyRowLevelSecurity1732900000000, TenancyEventStore1733100000000,
+  TenancyRowLevelSecurity1732900000000, TenancyEventStore1733100000000, TenancyEventTraceContext1765000000000,
 ];
 
 export class DuplicateSlugError extends Error {}
