@@ -100,6 +100,10 @@ describe('metrics of the embedded platform on LATTICE_METRICS_PORT', () => {
         valueOf(samples, 'lattice_audit_consumer_lag', { group: 'audit' }) === 0;
       return idle ? true : undefined;
     }, { what: 'the outboxes relayed and audit caught up', timeoutMs: 20_000 });
+    // A sample for the record: the lines an operator's dashboard starts from.
+    const text = await (await fetch(metricsUrl)).text();
+    const shown = text.split('\n').filter((line) => /^lattice_(gateway_(requests_total|subgraph_fetch_duration_seconds_count|supergraph_info|refusals_total|subscriptions_open)|outbox_|stream_|audit_consumer_lag)/.test(line));
+    console.info(`/metrics sample (${text.split('\n').length} lines in all):\n${shown.slice(0, 30).join('\n')}`);
   });
 });
 

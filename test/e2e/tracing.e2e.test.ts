@@ -42,6 +42,17 @@ describe.each(platformModes())('traces (%s mode)', (mode) => {
     );
   }
   const inTrace = (traceId: string) => receiver.spans().filter((s) => s.traceId === traceId);
+  /** The trace as an indented tree (service: span name), for the record a reader compares with their collector. */
+  const treeOf = (root: ReceivedSpan): string => {
+    const spans = inTrace(root.traceId);
+    const lines: string[] = [];
+    const walk = (span: ReceivedSpan, depth: number) => {
+      lines.push(`${'  '.repeat(depth)}${span.service}: ${span.name}`);
+      for (const child of spans.filter((s) => s.parentSpanId === span.spanId)) walk(child, depth + 1);
+    };
+    walk(root, 0);
+    return lines.join('\n');
+  };
 
   it("puts the gateway's fetches and the identity and tenancy requests they make in the trace of the operation's span", async () => {
     const root = await operationSpan('{ me { id email tenant { name } } }');
@@ -66,6 +77,7 @@ describe.each(platformModes())('traces (%s mode)', (mode) => {
       const parent = fetches.find((f) => f.spanId === span.parentSpanId);
       expect(parent?.attributes.service).toBe(subgraph);
     }
+    console.info(`[${mode}] trace ${root.traceId} of { me { id email tenant { name } } }:\n${treeOf(root)}`);
   });
 
   it('continues the trace of the mutation that wrote an event in the audit consumer that records it', async () => {

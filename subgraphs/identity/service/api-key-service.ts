@@ -32,7 +32,7 @@ export class ApiKeyService {
     private readonly request: RequestContext,
     private readonly logger: Logger,
   ) {
-    this.byId = byIdLoader(async (ids) => (await store.findByIds(ids)).map(toApiKey));
+    this.byId = byIdLoader(async (ids) => (await store.findByIds(ids)).map(toApiKey), 'ApiKey');
   }
 
   private get principal() {

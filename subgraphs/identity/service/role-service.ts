@@ -58,7 +58,7 @@ export class RoleService {
     private readonly request: RequestContext,
     private readonly logger: Logger,
   ) {
-    this.roles = byIdLoader(async (ids) => store.rolesByIds(ids));
+    this.roles = byIdLoader(async (ids) => store.rolesByIds(ids), 'Role');
   }
 
   private get principal() {

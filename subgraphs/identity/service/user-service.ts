@@ -52,7 +52,7 @@ export class UserService {
     private readonly request: RequestContext,
     private readonly logger: Logger,
   ) {
-    this.byId = byIdLoader(async (ids) => (await store.findUsersByIds(ids)).map(toUser));
+    this.byId = byIdLoader(async (ids) => (await store.findUsersByIds(ids)).map(toUser), 'User');
   }
 
   private get principal() {

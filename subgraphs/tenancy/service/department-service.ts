@@ -24,7 +24,7 @@ export class DepartmentService {
     private readonly events: TenancyEvents,
     request: RequestContext,
   ) {
-    this.byId = byIdLoader((ids) => store.departmentsByIds(ids));
+    this.byId = byIdLoader((ids) => store.departmentsByIds(ids), 'Department');
     this.access = new HierarchyAccess(request.principal);
   }
 

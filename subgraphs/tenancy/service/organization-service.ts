@@ -28,7 +28,7 @@ export class OrganizationService {
     private readonly events: TenancyEvents,
     request: RequestContext,
   ) {
-    this.byId = byIdLoader((ids) => store.organizationsByIds(ids));
+    this.byId = byIdLoader((ids) => store.organizationsByIds(ids), 'Organization');
     this.access = new HierarchyAccess(request.principal);
   }
 

@@ -22,7 +22,7 @@ export class TenantService {
     private readonly request: RequestContext,
     private readonly logger: Logger,
   ) {
-    this.byId = byIdLoader(async (ids) => (await store.findByIds(ids)).map(toTenant));
+    this.byId = byIdLoader(async (ids) => (await store.findByIds(ids)).map(toTenant), 'Tenant');
   }
 
   private get principal() {
