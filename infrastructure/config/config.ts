@@ -106,7 +106,7 @@ export interface GatewaySettings {
     initTimeoutMs: number;
     /** A larger message closes the socket with 4400. */
     maxMessageBytes: number;
-    /** Pings this often; a socket that does not answer within the same time is dropped. */
+    /** Pings this often (LATTICE_SUBSCRIPTION_KEEPALIVE_MS); a socket that does not answer within the same time is dropped. */
     keepAliveMs: number;
     maxSubscriptionsPerConnection: number;
     maxConnectionsPerUser: number;
@@ -339,6 +339,7 @@ const envSchema = z.object({
   LATTICE_JWKS_URL: httpUrl,
   LATTICE_SUBSCRIPTION_CONNECTIONS_PER_USER: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be 1 to 100000').max(100_000, 'must be 1 to 100000').optional(),
   LATTICE_SUBSCRIPTION_CONNECTIONS_PER_TENANT: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be 1 to 1000000').max(1_000_000, 'must be 1 to 1000000').optional(),
+  LATTICE_SUBSCRIPTION_KEEPALIVE_MS: count(1_000, 300_000, 'ms'),
   LATTICE_SUBSCRIPTION_INIT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be 100 to 60000 ms').max(60_000, 'must be 100 to 60000 ms').optional(),
   LATTICE_MAX_TOKENS: count(1, 1_000_000),
   LATTICE_MAX_DEPTH: count(1, 1_000),
@@ -462,6 +463,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
       subscriptions: {
         ...GATEWAY_DEFAULTS.subscriptions,
         initTimeoutMs: e.LATTICE_SUBSCRIPTION_INIT_TIMEOUT_MS ?? GATEWAY_DEFAULTS.subscriptions.initTimeoutMs,
+        keepAliveMs: e.LATTICE_SUBSCRIPTION_KEEPALIVE_MS ?? GATEWAY_DEFAULTS.subscriptions.keepAliveMs,
         maxConnectionsPerUser: e.LATTICE_SUBSCRIPTION_CONNECTIONS_PER_USER ?? GATEWAY_DEFAULTS.subscriptions.maxConnectionsPerUser,
         maxConnectionsPerTenant: e.LATTICE_SUBSCRIPTION_CONNECTIONS_PER_TENANT ?? GATEWAY_DEFAULTS.subscriptions.maxConnectionsPerTenant,
       },

