@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { eventually } from '../foreign/eventually';
 import { bearer, graphql } from '../support/graphql-client';
-import { platformModes } from '../support/modes';
+import { mostRevealingMode } from '../support/modes';
 import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 import { startDistributedPlatform, startEmbeddedPlatform, type RunningPlatform } from '../support/platform';
 import { createTenantWithAdmin, signInAsAdmin, type TenantWithAdmin } from '../support/scenario';
@@ -11,7 +11,8 @@ import { createTenantWithAdmin, signInAsAdmin, type TenantWithAdmin } from '../s
  * gateway's SERVER span through @apollo/gateway's fetches into each subgraph's SERVER span, and on through the outbox
  * and the stream to the audit consumer that records the request's event.
  */
-describe.each(platformModes())('traces (%s mode)', (mode) => {
+// Distributed when it can: traces cross processes there (the embedded provider is tested in infrastructure/tracing).
+describe.each(mostRevealingMode())('traces (%s mode)', (mode) => {
   let receiver: OtlpReceiver;
   let platform: RunningPlatform;
   let acme: TenantWithAdmin;

@@ -9,3 +9,11 @@ export function distributedAvailable(): boolean {
 export function platformModes(): PlatformMode[] {
   return distributedAvailable() ? ['embedded', 'distributed'] : ['embedded'];
 }
+
+/**
+ * One mode for a suite whose subject works the same way in both: distributed when it can run (the one with several
+ * processes and Redis), else embedded. Keeps CI's run short; the embedded path is covered by the suite's unit tests.
+ */
+export function mostRevealingMode(): PlatformMode[] {
+  return distributedAvailable() ? ['distributed'] : ['embedded'];
+}
