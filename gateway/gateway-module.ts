@@ -21,6 +21,7 @@ import { useFieldAuthorization } from './authorization/field-authorization';
 import type { GatewayFeature } from './core/feature';
 import { startGatewayServer } from './core/gateway-server';
 import { useSignedContext } from './federation/signed-context';
+import { useAccessLog } from './access-log/use-access-log';
 import { useHealth } from './health/readiness';
 import { MemoryIdempotencyStore } from './idempotency/memory-idempotency-store';
 import { RedisIdempotencyStore } from './idempotency/redis-idempotency-store';
@@ -160,12 +161,17 @@ async function gatewayFeatures(
     // A span per request (and trace context on every subgraph fetch) when OTEL_EXPORTER_OTLP_ENDPOINT is set; first, so outermost.
     add(useTracing());
     add(useRequestId());
+    // One info line per request, refusals included; after tracing, so it can name the request's trace.
+    add(useAccessLog(logger.child({ component: 'access' })));
     // Lattice's subgraphs have a readiness check of their own; other subgraphs are not asked.
     add(
       useHealth({
         checkedSubgraphs: () => Object.fromEntries(latticeGraphs.map((g) => [g.name, originOf(g)])),
         timeoutMs: settings.timeouts.readinessCheckMs,
         ...(sourceStatus ? { sourceStatus } : {}),
+        // Shown, not required: with Redis away rate limits count per replica and keyed mutations are refused, the rest serves.
+        ...(redis ? { stores: { redis: async () => void (await redis.ping()) } } : {}),
+        metrics: ctx.get<ProcessMetrics>(METRICS),
       }),
     );
     if (secret) add(useSignedContext(secret));

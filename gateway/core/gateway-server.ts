@@ -76,7 +76,13 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   let live: VersionRuntime | null = null;
   let applying: Promise<void> = Promise.resolve();
   let stopped = false;
-  const calls = new SubgraphCalls(config.gateway.subgraphCalls);
+  const calls = new SubgraphCalls(config.gateway.subgraphCalls, (subgraph, change) => {
+    if (change.state === 'open') {
+      logger.warn('circuit open: calls to this subgraph fail fast with SERVICE_UNAVAILABLE (CIRCUIT_OPEN) until a probe succeeds', { subgraph, failuresInARow: change.failures, probeAfterMs: change.openMs });
+    } else {
+      logger.info('circuit closed: the subgraph answers again', { subgraph });
+    }
+  });
 
   const load = async (text: SupergraphText): Promise<VersionRuntime> => {
     const version = parseSupergraph(text.sdl, text.origin);

@@ -32,6 +32,24 @@ describe('a subgraph circuit breaker', () => {
     expect(b.retryAfterSeconds()).toBe(1);
   });
 
+  it('tells when it opens, opens again after a failed probe, and closes (what the gateway logs), and nothing else', () => {
+    const changes: string[] = [];
+    const b = new CircuitBreaker({ failureThreshold: 3, openMs: 1_000 }, () => now, (change) => changes.push(`${change.state}:${change.failures}`));
+    b.failed();
+    b.failed();
+    b.succeeded();
+    expect(changes).toEqual([]);
+    for (let i = 0; i < 3; i += 1) b.failed();
+    now = 1_000;
+    b.tryAcquire();
+    b.failed();
+    now = 2_000;
+    b.tryAcquire();
+    b.succeeded();
+    b.succeeded();
+    expect(changes).toEqual(['open:3', 'open:4', 'closed:0']);
+  });
+
   it('lets exactly one probe through when half-open; the probe succeeding closes it', () => {
     const b = breaker();
     for (let i = 0; i < 3; i += 1) b.failed();

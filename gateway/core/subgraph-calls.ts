@@ -20,6 +20,8 @@ export class CircuitBreaker {
   constructor(
     private readonly settings: SubgraphCallSettings['breaker'],
     private readonly now: () => number = Date.now,
+    /** Told when the circuit opens (again) and when it closes, with the failures in a row that opened it. */
+    private readonly onChange: (change: BreakerChange) => void = () => {},
   ) {}
 
   get state(): 'closed' | 'open' | 'half-open' {
@@ -42,16 +44,29 @@ export class CircuitBreaker {
   }
 
   succeeded(): void {
+    const wasOpen = this.openUntil !== 0;
     this.failures = 0;
     this.openUntil = 0;
     this.probing = false;
+    if (wasOpen) this.onChange({ state: 'closed', failures: 0, openMs: 0 });
   }
 
   failed(): void {
     this.probing = false;
     this.failures += 1;
-    if (this.openUntil !== 0 || this.failures >= this.settings.failureThreshold) this.openUntil = this.now() + this.settings.openMs;
+    if (this.openUntil !== 0 || this.failures >= this.settings.failureThreshold) {
+      this.openUntil = this.now() + this.settings.openMs;
+      this.onChange({ state: 'open', failures: this.failures, openMs: this.settings.openMs });
+    }
   }
+}
+
+/** A circuit that opened (or, after a failed probe, opened again) or closed. */
+export interface BreakerChange {
+  readonly state: 'open' | 'closed';
+  /** Failures in a row so far (the probe's included). */
+  readonly failures: number;
+  readonly openMs: number;
 }
 
 /**
@@ -61,11 +76,14 @@ export class CircuitBreaker {
 export class SubgraphCalls {
   private readonly breakers = new Map<string, CircuitBreaker>();
 
-  constructor(private readonly settings: SubgraphCallSettings) {}
+  constructor(
+    private readonly settings: SubgraphCallSettings,
+    private readonly onBreakerChange: (subgraph: string, change: BreakerChange) => void = () => {},
+  ) {}
 
   breaker(subgraph: string): CircuitBreaker {
     let breaker = this.breakers.get(subgraph);
-    if (!breaker) this.breakers.set(subgraph, (breaker = new CircuitBreaker(this.settings.breaker)));
+    if (!breaker) this.breakers.set(subgraph, (breaker = new CircuitBreaker(this.settings.breaker, Date.now, (change) => this.onBreakerChange(subgraph, change))));
     return breaker;
   }
 

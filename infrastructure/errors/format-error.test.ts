@@ -30,6 +30,11 @@ describe('errors as clients see them', () => {
     expect(reported).toHaveLength(1);
   });
 
+  it('does not tell the caller which subgraph answered a refusal (a failed sign-in names no service)', () => {
+    const { client } = format({ message: 'wrong e-mail or password', extensions: { code: 'UNAUTHENTICATED', serviceName: 'identity' } });
+    expect(client).toEqual({ message: 'wrong e-mail or password', extensions: { code: 'UNAUTHENTICATED', requestId: 'req-1' } });
+  });
+
   it('keeps the message of a Lattice error, which was written for the caller', () => {
     const refusal = errors.malformedId('id', 'Query.tenant', 'Query.tenant(id:)', 'a UUID', 'x');
     const { client, reported } = format({ message: refusal.message, extensions: { ...refusal.extensions } });

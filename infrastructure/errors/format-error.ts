@@ -32,6 +32,9 @@ export function formatErrorForClient(
   const extensions: Record<string, unknown> = { ...(formatted.extensions ?? {}) };
   delete extensions.stacktrace;
   delete extensions.exception;
+  // @apollo/gateway names the subgraph an error came from: the deployment's layout, not the caller's business. A
+  // subgraph that is down is named on purpose, in `service` (SERVICE_UNAVAILABLE), by the gateway itself.
+  delete extensions.serviceName;
   if (requestId) extensions.requestId = requestId;
 
   if (rawCode && CALLER_CODES.has(rawCode)) {

@@ -81,6 +81,7 @@ export function trackConsumerGroups(stream: EventStream): { stream: EventStream;
     },
     deadLetters: (limit) => stream.deadLetters(limit),
     onDataLoss: (listener) => stream.onDataLoss(listener),
+    ping: () => (typeof stream.ping === 'function' ? stream.ping() : Promise.resolve()),
     inspect: () => {
       if (typeof stream.inspect !== 'function') return Promise.reject(new Error('this event stream cannot be inspected'));
       return stream.inspect();

@@ -9,7 +9,7 @@ import { RequestEvents } from '../events/outbox/request-events';
 import { uuid7 } from '../events/uuid7';
 import { TenantDatabase } from '../database/scoped-database';
 import { startHttpServer } from '../http/http-server';
-import { healthRoutes, routeChain } from '../http/routes';
+import { checkStores, healthRoutes, routeChain, type StoreCheck } from '../http/routes';
 import { defineModule, type InfrastructureModule, type ModuleContext } from '../lifecycle';
 import type { Logger } from '../logging/logger';
 import { CONFIG, EVENT_BUS, LOG_SINK, moduleLogger } from './core-modules';
@@ -59,6 +59,8 @@ export interface SubgraphDefinition<TContext extends SubgraphContextBase, TServi
   start(wiring: SubgraphWiring): Promise<TServices>;
   stop?(services: TServices): Promise<void>;
   createContext(services: TServices, request: RequestContext, logger: Logger): TContext;
+  /** Stores besides its database and the event stream that the service writes to (audit's MongoDB), for readiness. */
+  stores?(services: TServices): Record<string, StoreCheck>;
   /** Non-GraphQL routes (e.g. JWKS). */
   routes?(services: TServices): ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>)[];
 }
@@ -108,12 +110,18 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
           createContext: (request, requestLogger) => definition.createContext(services, request, requestLogger),
           ...(definition.outbox ? { onForbidden: (request, denials) => recordAccessDenied(events, database, request, denials, logger) } : {}),
         });
-        const health = healthRoutes(async () => {
-          const database = await dataSource.query('SELECT 1').then(
-            () => 'ok',
-            (error: unknown) => `failed: ${error instanceof Error ? error.message : 'unknown'}`,
-          );
-          return { ready: database === 'ok', checks: { database } };
+        // Every store this service writes to: its database (required to answer), the event stream's Redis when
+        // distributed (events wait in the outbox while it is away, so only `?strict=1` fails on it), and its own.
+        const stores: Record<string, StoreCheck> = {
+          database: { ping: () => dataSource.query('SELECT 1'), required: true },
+          ...(config.redisUrl && consumed.stream.ping ? { redis: { ping: () => consumed.stream.ping!(), required: false } } : {}),
+          ...(definition.stores?.(services) ?? {}),
+        };
+        const health = healthRoutes(() => stores, { timeoutMs: config.gateway.timeouts.readinessCheckMs });
+        const storeReady = metrics.scrapedGauge({
+          name: 'lattice_service_store_ready',
+          help: 'Whether each store a service writes to answers its readiness ping (1) or not (0).',
+          labelNames: ['service', 'store'],
         });
         const embedded = config.role === 'platform';
         const http = await startHttpServer({
@@ -128,6 +136,9 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
         });
         const metricsLogger = logger.child({ component: 'metrics' });
         const unwatch = [
+          storeReady.feed(name, async () =>
+            Object.entries(await checkStores(stores, config.gateway.timeouts.readinessCheckMs)).map(([store, state]) => ({ labels: { service: name, store }, value: state.state === 'ok' ? 1 : 0 })),
+          ),
           watchStreamGroups(metrics, { service: name, streamName: eventStreamKey(config), stream, groups: consumed.groups, logger: metricsLogger }),
           // As the relay reads it: platform scope, since row-level security is forced on event_store.
           ...(definition.outbox

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { PERMISSIONS } from '../../infrastructure/authorization/permissions';
 import type { LatticeConfig } from '../../infrastructure/config/config';
+import { describeDeadLetter } from '../../infrastructure/events/stream/event-stream';
+import type { StoreCheck } from '../../infrastructure/http/routes';
 import { processIdentity } from '../../infrastructure/modules/event-stream-module';
 import { buildFederatedSchema } from '../../infrastructure/graphql/federated-schema';
 import { SystemSubgraphClient } from '../../infrastructure/graphql/system-subgraph-client';
@@ -69,6 +71,8 @@ export function auditModules(options: { embeddedTenancy: boolean } = { embeddedT
             await recordTraced(events, () => recorder.record(events));
           },
           onError: (error, detail) => logger.warn('audit consumer', { ...detail, error }),
+          // Never the payload: the letter names the event, and the dead-letter stream keeps the rest.
+          onDeadLetter: (letter) => logger.error('event dead-lettered: audit will not record it', describeDeadLetter(letter)),
         });
         const tenancyUrl = options.embeddedTenancy ? () => `${ctx.get<RunningSubgraph>(tenancyModule).url}/graphql` : config.subgraphs.tenancy.url ? () => config.subgraphs.tenancy.url! : null;
         const retention = new AuditRetention(store, retentionSetting(tenancyUrl, config, logger), logger);
@@ -84,6 +88,8 @@ export function auditModules(options: { embeddedTenancy: boolean } = { embeddedT
         await services.consumer.stop();
         await services.store.close();
       },
+      // Audit records are written to MongoDB when MONGO_URL is set: audit cannot answer without it.
+      stores: ({ store }): Record<string, StoreCheck> => (store instanceof MongoAuditStore ? { mongodb: { ping: () => store.ping(), required: true } } : {}),
       createContext: (services, request, logger): AuditContext => ({
         request,
         logger,

@@ -72,7 +72,8 @@ const TEST_RATE_LIMITS: Record<string, string> = {
 async function waitReady(baseUrl: string, processes: ServiceProcess[]): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const ready = await fetch(`${baseUrl}/health/ready`).then((r) => r.ok, () => false);
+    // Strict: every subgraph answers too (plain readiness is only "a supergraph is serving").
+    const ready = await fetch(`${baseUrl}/health/ready?strict=1`).then((r) => r.ok, () => false);
     if (ready) return;
     await new Promise((r) => setTimeout(r, 100));
   }

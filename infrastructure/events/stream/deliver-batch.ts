@@ -19,9 +19,10 @@ export interface EntrySettlement {
   deliveries(id: string): Promise<number>;
 }
 
-export type ConsumerSettings = Required<Omit<StreamConsumerOptions, 'validate' | 'onError'>> & {
+export type ConsumerSettings = Required<Omit<StreamConsumerOptions, 'validate' | 'onError' | 'onDeadLetter'>> & {
   validate(event: DomainEvent): string | null;
   report(error: unknown, detail: Record<string, unknown>): void;
+  deadLettered(letter: DeadLetter): void;
 };
 
 export function resolveConsumerOptions(
@@ -38,6 +39,13 @@ export function resolveConsumerOptions(
     blockMs: options.blockMs ?? 1000,
     validate: options.validate ? options.validate.bind(options) : validateRegisteredEvent,
     report: safeReporter(options.onError ? options.onError.bind(options) : fallbackReport, fallbackReport),
+    deadLettered: (letter: DeadLetter) => {
+      try {
+        options.onDeadLetter?.(letter);
+      } catch (error) {
+        fallbackReport(error, { group: options.group, consumer: options.consumer, stage: 'onDeadLetter', entryId: letter.entryId });
+      }
+    },
   };
   for (const [name, value] of [['group', settings.group], ['consumer', settings.consumer]] as const) {
     if (typeof value !== 'string' || value === '') {
@@ -66,13 +74,11 @@ export async function deliverBatch(entries: readonly StreamEntry[], settings: Co
   for (const entry of entries) {
     const read = readEntry(entry, settings);
     if ('reason' in read) {
-      await settle.deadLetter(deadLetter(entry, settings, read.reason, entry.deliveries ?? 1));
+      await deadLetterEntry(settle, settings, deadLetter(entry, settings, read.reason, entry.deliveries ?? 1));
     } else if (entry.deliveries !== undefined && entry.deliveries > settings.maxDeliveries) {
       // Delivered maxDeliveries times without an outcome: whatever held it died or hung, perhaps because of it.
       const earlier = entry.deliveries - 1;
-      await settle.deadLetter(
-        deadLetter(entry, settings, `failed ${earlier} deliveries: never acknowledged (the consumer holding it stopped)`, earlier),
-      );
+      await deadLetterEntry(settle, settings, deadLetter(entry, settings, `failed ${earlier} deliveries: never acknowledged (the consumer holding it stopped)`, earlier));
     } else {
       accepted.push({ entry: { ...entry, payload: read.payload }, event: read.event });
     }
@@ -120,7 +126,7 @@ async function settleFailure(entry: StreamEntry & { payload: string }, error: un
   settings.report(error, { group: settings.group, consumer: settings.consumer, stage: 'handle', entryId: entry.id });
   const deliveries = await settle.deliveries(entry.id);
   if (deliveries >= settings.maxDeliveries) {
-    await settle.deadLetter(deadLetter(entry, settings, `failed ${deliveries} deliveries: ${errorMessage(error)}`, deliveries));
+    await deadLetterEntry(settle, settings, deadLetter(entry, settings, `failed ${deliveries} deliveries: ${errorMessage(error)}`, deliveries));
   }
   // Otherwise it stays pending, and is claimed and delivered again once idle for claimIdleMs.
 }
@@ -142,6 +148,12 @@ function readEntry(entry: StreamEntry, settings: ConsumerSettings): { event: Dom
     refusal = `validate threw: ${errorMessage(error)}`;
   }
   return refusal === null ? { event, payload: entry.payload } : { reason: refusal };
+}
+
+/** Stores the dead letter, then tells the consumer's owner (after, so a letter it hears of is really stored). */
+async function deadLetterEntry(settle: EntrySettlement, settings: ConsumerSettings, letter: DeadLetter): Promise<void> {
+  await settle.deadLetter(letter);
+  settings.deadLettered(letter);
 }
 
 function deadLetter(entry: StreamEntry, settings: ConsumerSettings, reason: string, deliveries: number): DeadLetter {

@@ -2,7 +2,7 @@
 // The reference keeps this file compiling under tsconfig.build.json, which drops the jest types.
 import { randomUUID } from 'node:crypto';
 import { createDomainEvent, type DomainEvent } from '../domain-event';
-import type { EventStream, StreamConsumer, StreamConsumerOptions } from './event-stream';
+import type { DeadLetter, EventStream, StreamConsumer, StreamConsumerOptions } from './event-stream';
 
 export interface EventStreamHarness {
   /** A stream holding nothing yet, seen by no other test. */
@@ -208,9 +208,10 @@ export function describeEventStreamContract(name: string, makeStream: MakeEventS
       expect(audit.attempts(poison)).toBe(4);
     });
 
-    it('dead-letters a payload that is not JSON or not an envelope at once, and keeps consuming', async () => {
+    it('dead-letters a payload that is not JSON or not an envelope at once, tells onDeadLetter, and keeps consuming', async () => {
       const audit = collector();
-      await consume({ handle: audit.handle, maxDeliveries: 5 });
+      const told: DeadLetter[] = [];
+      await consume({ handle: audit.handle, maxDeliveries: 5, onDeadLetter: (letter) => told.push(letter) });
       const valid = event(1);
 
       await harness.appendRaw('not json');
@@ -224,6 +225,8 @@ export function describeEventStreamContract(name: string, makeStream: MakeEventS
         { reason: expect.stringMatching(/^malformed: payload is not JSON \(.+\)$/), deliveries: 1, payload: 'not json', group: 'audit' },
       ]);
       expect(audit.handled).toEqual([valid]);
+      // Told once per letter, after it was stored: the same letters the dead-letter stream holds.
+      expect([...told].sort((a, b) => a.entryId.localeCompare(b.entryId))).toEqual([...letters].sort((a, b) => a.entryId.localeCompare(b.entryId)));
     });
 
     it('dead-letters an unknown event type or an unsupported schemaVersion at once, and keeps consuming', async () => {

@@ -39,6 +39,8 @@ export interface StreamConsumerOptions {
   validate?(event: DomainEvent): string | null;
   /** Told about failed handler calls and storage errors; the consumer carries on. */
   onError?(error: unknown, detail: Record<string, unknown>): void;
+  /** Told of every entry this consumer moved to the dead-letter stream, once it is stored there (logs, alerts). */
+  onDeadLetter?(letter: DeadLetter): void;
 }
 
 export interface StreamConsumer {
@@ -73,6 +75,8 @@ export interface EventStream {
    * relay that subscribes after constructing the stream still hears about it. Returns an unsubscribe function.
    */
   onDataLoss(listener: () => void): () => void;
+  /** Resolves when the stream's server answers now (readiness); rejects when it does not. Optional, like `inspect`. */
+  ping?(): Promise<void>;
   /** Read-only: what the stream holds for its consumer groups now. Optional, so wrappers and test doubles need not. */
   inspect?(): Promise<StreamInspection>;
   /** Stops every consumer (waiting for their running batches). Leaves connections it was given open. */
@@ -92,3 +96,21 @@ export function validateRegisteredEvent(event: DomainEvent): string | null {
 }
 
 export const DEFAULT_DEAD_LETTER_LIMIT = 100;
+
+/**
+ * What a log line says of a dead letter: where it was, why, and which event it held as far as the payload can be
+ * read (id, type, tenant, source), never the payload itself.
+ */
+export function describeDeadLetter(letter: DeadLetter): Record<string, unknown> {
+  let held: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(letter.payload);
+    if (typeof parsed === 'object' && parsed !== null) {
+      const { id, type, tenantId, source } = parsed as Record<string, unknown>;
+      held = Object.fromEntries(Object.entries({ eventId: id, eventType: type, tenantId, source }).filter(([, v]) => typeof v === 'string' || v === null));
+    }
+  } catch {
+    // Not JSON: the reason already says so.
+  }
+  return { entryId: letter.entryId, group: letter.group, reason: letter.reason, deliveries: letter.deliveries, ...held };
+}

@@ -82,6 +82,12 @@ export class RedisEventStream implements EventStream {
     if (this.connection.status === 'ready') this.onReady();
   }
 
+  /** Fails at once while the connection is down (no queueing for a reconnect): readiness wants the answer now. */
+  async ping(): Promise<void> {
+    if (this.connection.status !== 'ready') throw new Error(`Redis connection is ${this.connection.status}`);
+    await this.connection.ping();
+  }
+
   async append(events: readonly DomainEvent[]): Promise<void> {
     this.assertOpen('append');
     // Every envelope is checked before anything is sent, so a bad one appends nothing.

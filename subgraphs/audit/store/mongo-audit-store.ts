@@ -120,7 +120,7 @@ export class MongoAuditStore implements AuditStore {
   private readonly lock: ChainLockOptions;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     options: Pick<MongoAuditStoreOptions, 'lock'> = {},
     private readonly onClose: () => Promise<void> = async () => {},
   ) {
@@ -264,6 +264,11 @@ export class MongoAuditStore implements AuditStore {
   async tenantsWithRecords(): Promise<(string | null)[]> {
     const tenants = await this.logs.distinct('tenantId');
     return tenants.sort((a, b) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1));
+  }
+
+  /** Resolves when the MongoDB server answers a ping (readiness). */
+  async ping(): Promise<void> {
+    await this.db.command({ ping: 1 });
   }
 
   async close(): Promise<void> {
