@@ -189,7 +189,7 @@ async function gatewayFeatures(
     }
     if (settings.jwt.jwksUrl) schemes.push(jwtScheme(settings.jwt.jwksUrl, settings));
     if (schemes.length > 0) add(useAuthentication(new BearerCredentialVerifier(schemes)));
-    if (identity) add(await useRevocations({ bus, settings }));
+    if (identity) add(await useRevocations({ bus, settings, identityBaseUrl: () => originOf(identity), contextSecret: secret! }));
     if (tenancy) add(await useTenantStatus({ tenancyGraphqlUrl: () => subgraphUrl(tenancy), contextSecret: secret!, bus, settings }));
     // Per tenant, per user, per API key (per address for anonymous callers); tenants' overrides come from tenancy.
     add(

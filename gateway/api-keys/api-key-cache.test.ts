@@ -1,5 +1,6 @@
 import { formatApiKey, type ApiKeyVerification } from '../../infrastructure/authorization/api-key';
 import { errors } from '../../infrastructure/errors/error-codes';
+import { ConnectivityState } from '../../infrastructure/events/bus-connectivity';
 import { ApiKeyCache } from './api-key-cache';
 
 const KEY_ID = '0193a1b2-0000-7000-8000-00000000000a';
@@ -115,5 +116,51 @@ describe("the gateway's API key cache", () => {
     identity.failWith = null;
     await expect(cache.verify(KEY)).resolves.toMatchObject({ valid: true });
     expect(cache.size).toBe(1);
+  });
+});
+
+describe("the gateway's API key cache while the event bus is down", () => {
+  const WINDOW_MS = 5_000;
+
+  /** A cache on a bus whose connection and clock the test moves; KEY was verified at NOW. */
+  async function verifiedCache() {
+    const identity = fakeIdentity();
+    const clock = { now: NOW };
+    const bus = new ConnectivityState({ now: () => clock.now });
+    const cache = new ApiKeyCache(identity.verify, { ttlMs: 60_000, now: () => clock.now, connectivity: bus, outageWindowMs: WINDOW_MS });
+    await cache.verify(KEY);
+    return { identity, clock, bus, cache };
+  }
+
+  it('a key revoked while the bus is down is refused within the window, long before the TTL', async () => {
+    const { identity, clock, bus, cache } = await verifiedCache();
+    bus.markDisconnected();
+    identity.revoked = true; // revoked through another replica; the event is lost
+
+    clock.now = NOW + WINDOW_MS;
+    await expect(cache.verify(KEY)).resolves.toMatchObject({ valid: true });
+    clock.now = NOW + WINDOW_MS + 1;
+    await expect(cache.verify(KEY)).resolves.toEqual({ valid: false, reason: 'revoked' });
+  });
+
+  it('fails closed with SERVICE_UNAVAILABLE while the bus is down and identity cannot answer', async () => {
+    const { identity, clock, bus, cache } = await verifiedCache();
+    bus.markDisconnected();
+    clock.now = NOW + WINDOW_MS + 1;
+    identity.failWith = errors.unavailable('identity down');
+    await expect(cache.verify(KEY)).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+  });
+
+  it('asks identity once more about every key after the bus reconnects, then trusts the answer again for the TTL', async () => {
+    const { identity, clock, bus, cache } = await verifiedCache();
+    bus.markDisconnected();
+    identity.revoked = true;
+    clock.now = NOW + 1_000;
+    bus.markConnected();
+
+    await expect(cache.verify(KEY)).resolves.toEqual({ valid: false, reason: 'revoked' });
+    clock.now = NOW + 30_000;
+    await cache.verify(KEY);
+    expect(identity.calls).toBe(2);
   });
 });

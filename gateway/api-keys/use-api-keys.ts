@@ -25,7 +25,13 @@ export async function useApiKeys(options: {
 }): Promise<{ feature: GatewayFeature; scheme: BearerScheme }> {
   const { settings } = options;
   const identity = new ApiKeyIdentityClient({ identityBaseUrl: options.identityBaseUrl, contextSecret: options.contextSecret, timeoutMs: settings.timeouts.apiKeyVerifyMs });
-  const cache = new ApiKeyCache((key) => identity.verify(key), { ttlMs: settings.apiKeyCacheTtlMs, maxEntries: settings.caches.apiKeys });
+  const cache = new ApiKeyCache((key) => identity.verify(key), {
+    ttlMs: settings.apiKeyCacheTtlMs,
+    maxEntries: settings.caches.apiKeys,
+    // While the bus is down a revocation cannot reach this replica: answers are trusted only for the outage window.
+    connectivity: options.bus.connectivity,
+    outageWindowMs: settings.busOutageWindowMs,
+  });
   const usage = new ApiKeyUsageRecorder((report) => identity.reportUses(report), options.logger);
   // Live before the first request is served: every replica hears every revocation.
   const unsubscribe = await options.bus.subscribe(API_KEY_EVENTS.revoked, (event) => cache.invalidate(event.aggregateId));

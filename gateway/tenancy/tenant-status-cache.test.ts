@@ -1,5 +1,6 @@
 import { errors } from '../../infrastructure/errors/error-codes';
 import { createDomainEvent, type DomainEvent } from '../../infrastructure/events';
+import { ConnectivityState } from '../../infrastructure/events/bus-connectivity';
 import { requireActiveTenant } from './require-active-tenant';
 import { TenantStatusCache, type TenantStatusEntry } from './tenant-status-cache';
 
@@ -164,6 +165,78 @@ describe('the gateway tenant status cache', () => {
     await cache.statusOf(ids[0]!);
     expect(tenancy.calls).toBe(0);
     await cache.statusOf(ids[1]!);
+    expect(tenancy.calls).toBe(1);
+  });
+});
+
+describe('the gateway tenant status cache while the event bus is down', () => {
+  const WINDOW_MS = 5_000;
+
+  /** A cache on a bus whose connection and clock the test moves; ACME was confirmed ACTIVE at t = 0. */
+  async function confirmedCache(tenancy = fakeTenancy()) {
+    const clock = { now: 0 };
+    const bus = new ConnectivityState({ now: () => clock.now });
+    const cache = new TenantStatusCache(tenancy.fetch, { connectivity: bus, outageWindowMs: WINDOW_MS, now: () => clock.now });
+    await cache.statusOf(ACME);
+    return { cache, bus, clock, tenancy };
+  }
+
+  it('a suspended tenant is refused within the window while the bus is down, though the event never came', async () => {
+    const { cache, bus, clock, tenancy } = await confirmedCache();
+    clock.now = 1_000;
+    bus.markDisconnected();
+    tenancy.statuses.set(ACME, 'SUSPENDED'); // suspended on another replica; its event is lost
+
+    clock.now = WINDOW_MS; // still within the window of the last confirmation: served from memory
+    await expect(requireActiveTenant(user(ACME), cache)).resolves.toBeUndefined();
+    clock.now = WINDOW_MS + 1;
+    await expect(requireActiveTenant(user(ACME), cache)).rejects.toMatchObject({ extensions: { code: 'TENANT_SUSPENDED' } });
+    expect(tenancy.calls).toBe(2);
+  });
+
+  it('fails closed with SERVICE_UNAVAILABLE while the bus is down and tenancy cannot answer, never answering from old memory', async () => {
+    const { cache, bus, clock, tenancy } = await confirmedCache();
+    bus.markDisconnected();
+    clock.now = WINDOW_MS + 1;
+    tenancy.failWith = new Error('connect ECONNREFUSED');
+    await expect(cache.statusOf(ACME)).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+  });
+
+  it('asks tenancy once per tenant and window while the bus is down, however many requests wait', async () => {
+    const { cache, bus, clock, tenancy } = await confirmedCache();
+    bus.markDisconnected();
+    clock.now = WINDOW_MS + 1;
+    tenancy.hold = true;
+    const answers = Promise.all(Array.from({ length: 10 }, () => cache.statusOf(ACME)));
+    await new Promise((r) => setImmediate(r));
+    tenancy.release();
+    expect((await answers).map((a) => a?.status)).toEqual(Array(10).fill('ACTIVE'));
+    clock.now = 2 * WINDOW_MS; // the fresh answer is trusted for its own window
+    await cache.statusOf(ACME);
+    expect(tenancy.calls).toBe(2);
+  });
+
+  it('asks tenancy again about every tenant it knew once the bus reconnects, since events of the gap may be lost', async () => {
+    const { cache, bus, clock, tenancy } = await confirmedCache();
+    clock.now = 1_000;
+    bus.markDisconnected();
+    tenancy.statuses.set(ACME, 'SUSPENDED');
+    clock.now = 2_000; // back before the window ran out, so nothing was asked during the outage
+    bus.markConnected();
+
+    await expect(cache.statusOf(ACME)).resolves.toMatchObject({ status: 'SUSPENDED' });
+    clock.now = 10 * WINDOW_MS; // connected again: trusted until an event says otherwise
+    await expect(cache.statusOf(ACME)).resolves.toMatchObject({ status: 'SUSPENDED' });
+    expect(tenancy.calls).toBe(2);
+  });
+
+  it('trusts what an event says after the reconnect without asking', async () => {
+    const { cache, bus, clock, tenancy } = await confirmedCache();
+    bus.markDisconnected();
+    clock.now = 3_000;
+    bus.markConnected();
+    cache.apply(tenantEvent('tenancy.tenant.suspended', ACME, 2));
+    await expect(cache.statusOf(ACME)).resolves.toMatchObject({ status: 'SUSPENDED' });
     expect(tenancy.calls).toBe(1);
   });
 });

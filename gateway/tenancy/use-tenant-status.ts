@@ -27,7 +27,8 @@ export async function useTenantStatus(options: { tenancyGraphqlUrl: () => string
         timeoutMs: options.settings.timeouts.tenantStatusMs,
       }),
     ),
-    { maxEntries: options.settings.caches.tenantStatuses },
+    // While the bus is down an entry is trusted only for the outage window (docs/security.md, "Tenant suspension").
+    { maxEntries: options.settings.caches.tenantStatuses, connectivity: options.bus.connectivity, outageWindowMs: options.settings.busOutageWindowMs },
   );
   // Live before the first request is served: every replica hears every suspension.
   const unsubscribe = await options.bus.subscribe(TENANT_STATUS_EVENTS, (event) => tenants.apply(event));

@@ -119,4 +119,11 @@ describe('configuration', () => {
     expect(config.gateway.subscriptions).toMatchObject({ initTimeoutMs: 1_500, maxConnectionsPerUser: 3, maxConnectionsPerTenant: 10_000, maxSubscriptionsPerConnection: 25 });
     expect(() => parseConfig({ LATTICE_SUBSCRIPTION_INIT_TIMEOUT_MS: '10' }, 'platform')).toThrow(/LATTICE_SUBSCRIPTION_INIT_TIMEOUT_MS: must be 100 to 60000 ms/);
   });
+
+  it('trusts caches for 5 s while the event bus is down unless LATTICE_BUS_OUTAGE_WINDOW_MS says otherwise, and refuses a window out of range', () => {
+    expect(parseConfig({}, 'platform').gateway.busOutageWindowMs).toBe(5_000);
+    expect(parseConfig({ LATTICE_BUS_OUTAGE_WINDOW_MS: '2000' }, 'gateway', { supergraphPath: 'x.graphql' }).gateway.busOutageWindowMs).toBe(2_000);
+    expect(() => parseConfig({ LATTICE_BUS_OUTAGE_WINDOW_MS: '50' }, 'platform')).toThrow(/LATTICE_BUS_OUTAGE_WINDOW_MS: must be 100 to 60000 ms \(got "50"\)/);
+    expect(() => parseConfig({ LATTICE_BUS_OUTAGE_WINDOW_MS: '600000' }, 'platform')).toThrow(/LATTICE_BUS_OUTAGE_WINDOW_MS: must be 100 to 60000 ms/);
+  });
 });

@@ -89,13 +89,18 @@ export interface GatewaySettings {
   /** JWT verification against any JWKS (LATTICE_JWKS_URL); issuer and audience are checked when given. */
   jwt: { jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
   /** How long the gateway waits for identity's or tenancy's answers it needs before serving a request. */
-  timeouts: { tenantStatusMs: number; apiKeyVerifyMs: number; jwksFetchMs: number; readinessCheckMs: number };
+  timeouts: { tenantStatusMs: number; apiKeyVerifyMs: number; accessCheckMs: number; jwksFetchMs: number; readinessCheckMs: number };
   /** JWKS: an unknown `kid` refetches at most once per cooldown; fetched keys are kept for `cacheMaxAgeMs`. */
   jwks: { refetchCooldownMs: number; cacheMaxAgeMs: number; publicMaxAgeSeconds: number };
   /** Entries each in-memory cache holds at most (least recently used go first). */
   caches: { tenantStatuses: number; apiKeys: number; verifiedTokens: number; revocations: number };
   /** How long a verdict about an API key is trusted without a word from identity. */
   apiKeyCacheTtlMs: number;
+  /**
+   * LATTICE_BUS_OUTAGE_WINDOW_MS: while the event bus is disconnected, what the tenant-status, API-key and revocation
+   * caches learned longer ago than this is checked again with its owner (docs/operations.md, "Event bus outages").
+   */
+  busOutageWindowMs: number;
   /** API key uses are reported to identity in batches, this often. */
   apiKeyUseFlushMs: number;
   /** The largest request body accepted. */
@@ -188,10 +193,11 @@ export const GATEWAY_DEFAULTS: Omit<GatewaySettings, 'supergraphPath' | 'foreign
   safelist: 'off',
   registry: { pollMs: 2_000, timeoutMs: 3_000 },
   operationReporting: { flushMs: 5_000, maxDistinct: 10_000 },
-  timeouts: { tenantStatusMs: 3_000, apiKeyVerifyMs: 3_000, jwksFetchMs: 5_000, readinessCheckMs: 2_000 },
+  timeouts: { tenantStatusMs: 3_000, apiKeyVerifyMs: 3_000, accessCheckMs: 3_000, jwksFetchMs: 5_000, readinessCheckMs: 2_000 },
   jwks: { refetchCooldownMs: 30_000, cacheMaxAgeMs: 10 * 60_000, publicMaxAgeSeconds: 60 },
   caches: { tenantStatuses: 10_000, apiKeys: 10_000, verifiedTokens: 10_000, revocations: 100_000 },
   apiKeyCacheTtlMs: 60_000,
+  busOutageWindowMs: 5_000,
   apiKeyUseFlushMs: 5_000,
   maxBodyBytes: 1024 * 1024,
   subscriptions: {
@@ -284,6 +290,7 @@ const envSchema = z.object({
   LATTICE_SAFELIST: z.enum(['off', 'audit', 'enforce'], { error: 'must be off, audit or enforce' }).optional(),
   LATTICE_REGISTRY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be 100 to 60000 ms').max(60_000, 'must be 100 to 60000 ms').optional(),
   LATTICE_OPERATION_FLUSH_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be 100 to 600000 ms').max(600_000, 'must be 100 to 600000 ms').optional(),
+  LATTICE_BUS_OUTAGE_WINDOW_MS: count(100, 60_000, 'ms'),
   IDENTITY_URL: httpUrl,
   TENANCY_URL: httpUrl,
   AUDIT_URL: httpUrl,
@@ -459,6 +466,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
       safelist: e.LATTICE_SAFELIST ?? GATEWAY_DEFAULTS.safelist,
       registry: { ...GATEWAY_DEFAULTS.registry, pollMs: e.LATTICE_REGISTRY_POLL_MS ?? GATEWAY_DEFAULTS.registry.pollMs },
       operationReporting: { ...GATEWAY_DEFAULTS.operationReporting, flushMs: e.LATTICE_OPERATION_FLUSH_MS ?? GATEWAY_DEFAULTS.operationReporting.flushMs },
+      busOutageWindowMs: e.LATTICE_BUS_OUTAGE_WINDOW_MS ?? GATEWAY_DEFAULTS.busOutageWindowMs,
       jwt: { jwksUrl: e.LATTICE_JWKS_URL, issuer: e.LATTICE_JWT_ISSUER, audience: e.LATTICE_JWT_AUDIENCE },
       subscriptions: {
         ...GATEWAY_DEFAULTS.subscriptions,

@@ -334,6 +334,16 @@ export function describeEventBusContract(name: string, makeBus: MakeEventBus): v
       await expect(bus.subscribe('a.*.b', () => undefined)).rejects.toThrow(/Invalid event pattern/);
     });
 
+    it('reports itself connected, with no outage behind it, while it delivers', async () => {
+      const { events } = await collect('tenancy.tenant.created');
+      await bus.publish(event('tenancy.tenant.created'));
+      await waitFor(() => events.length === 1, 'the event to arrive');
+
+      expect(bus.connectivity.connected()).toBe(true);
+      expect(bus.connectivity.disconnectedSince()).toBeNull();
+      expect(bus.connectivity.reconnectedAt()).toBeNull();
+    });
+
     it('rejects publish and subscribe after close with an EventBusClosedError', async () => {
       await bus.close();
 

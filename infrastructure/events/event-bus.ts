@@ -1,3 +1,4 @@
+import type { BusConnectivity } from './bus-connectivity';
 import type { DomainEvent } from './domain-event';
 
 export type EventHandler = (event: DomainEvent) => Promise<void> | void;
@@ -33,6 +34,11 @@ export interface EventBus {
    * handler must not await close() of its own bus. Calling it again returns the same promise.
    */
   close(): Promise<void>;
+  /**
+   * Whether this bus is hearing what is published: a cache kept current by its events stops trusting itself while it
+   * is not (docs/operations.md, "Event bus outages"). An in-process bus is always connected.
+   */
+  readonly connectivity: BusConnectivity;
 }
 
 export class EventBusClosedError extends Error {

@@ -1,3 +1,4 @@
+import { ALWAYS_CONNECTED, type BusConnectivity } from './bus-connectivity';
 import { parseDomainEvent, serializeDomainEvent, type DomainEvent } from './domain-event';
 import {
   EventBusClosedError,
@@ -32,6 +33,8 @@ export class InProcessEventBus implements EventBus {
   private readonly reportError: HandlerErrorReporter;
   private readonly subscriptions = new Set<Subscription>();
   private closing: Promise<void> | null = null;
+  /** Nothing between publisher and subscriber can drop an event. */
+  readonly connectivity: BusConnectivity = ALWAYS_CONNECTED;
 
   constructor(options: InProcessEventBusOptions = {}) {
     this.reportError = options.onHandlerError ?? reportToConsole;

@@ -1,5 +1,6 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Redis } from 'ioredis';
+import type { BusConnectivity } from './bus-connectivity';
 import { createDomainEvent, parseDomainEvent, serializeDomainEvent, type DomainEvent } from './domain-event';
 import {
   EventBusClosedError,
@@ -16,6 +17,7 @@ import {
   type EventPattern,
   type TenantFilter,
 } from './event-pattern';
+import { RedisSubscriberHeartbeat, type RedisHeartbeatOptions } from './redis-subscriber-heartbeat';
 import { reportSafely, reportToConsole, SubscriptionQueue } from './subscription-queue';
 
 export interface RedisEventBusOptions {
@@ -30,6 +32,8 @@ export interface RedisEventBusOptions {
   channelPrefix?: string;
   /** Defaults to console.error. */
   onHandlerError?: HandlerErrorReporter;
+  /** The PING on the subscriber connection behind `connectivity` (REDIS_HEARTBEAT_DEFAULTS). */
+  heartbeat?: RedisHeartbeatOptions;
 }
 
 /** The type of the stand-in event passed to onHandlerError with a MalformedEventMessageError. */
@@ -66,6 +70,7 @@ export class RedisEventBus implements EventBus {
   private readonly patterns = new Set<string>();
   private readonly pubsubListeners: ReadonlyArray<readonly [eventName: string, listener: PubSubListener]>;
   private closing: Promise<void> | null = null;
+  private readonly heartbeat: RedisSubscriberHeartbeat;
 
   constructor(options: RedisEventBusOptions) {
     this.subscriber = options.subscriber;
@@ -91,6 +96,12 @@ export class RedisEventBus implements EventBus {
         .filter((listener) => !listenersBefore[index]?.has(listener))
         .map((listener) => [name, listener as PubSubListener] as const),
     );
+    // Events published while the subscriber is away are lost; this is how caches built on them find out.
+    this.heartbeat = new RedisSubscriberHeartbeat(this.subscriber, options.heartbeat);
+  }
+
+  get connectivity(): BusConnectivity {
+    return this.heartbeat.connectivity;
   }
 
   async publish(event: DomainEvent): Promise<void> {
@@ -155,6 +166,7 @@ export class RedisEventBus implements EventBus {
   }
 
   private async shutdown(): Promise<void> {
+    this.heartbeat.stop();
     const queues = [...this.queues];
     this.queues.clear();
     this.pubsubIds.clear();

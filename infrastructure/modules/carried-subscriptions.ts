@@ -26,6 +26,7 @@ export class CarriedSubscriptions {
         };
       },
       close: () => bus.close(),
+      connectivity: bus.connectivity,
     };
   }
 

@@ -69,14 +69,22 @@ export function eventBusModule(config: LatticeConfig): InfrastructureModule<Even
                 onHandlerError: (error, event) => logger.error('event handler failed', { type: event.type, error }),
               });
               await subscriptions.moveTo(bus);
+              // Caches built on the bus stop trusting themselves while it is down (docs/operations.md, "Event bus outages").
+              const stopLogging = bus.connectivity.onChange((change) =>
+                change.connected
+                  ? logger.info('event bus subscriber reconnected; events published during the gap may have been lost', { gapMs: change.gap.to - change.gap.from })
+                  : logger.warn('event bus subscriber disconnected; caches built on its events re-check with their owners'),
+              );
               // The bus does not own its connections; this wrapper does, so stopping the module closes them too.
               return subscriptions.track({
                 publish: (event) => bus.publish(event),
                 subscribe: (pattern, handler, options) => bus.subscribe(pattern, handler, options),
                 async close() {
+                  stopLogging();
                   await bus.close();
                   await Promise.allSettled([publisher.quit(), subscriber.quit()]);
                 },
+                connectivity: bus.connectivity,
               });
             },
             stop: (bus: EventBus) => bus.close(),

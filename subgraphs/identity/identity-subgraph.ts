@@ -11,6 +11,7 @@ import type { IdentityContext } from './identity-context';
 import { ApiKeyResolver } from './schema/api-key.resolver';
 import { toApiKeyType } from './schema/api-key-mapping';
 import { apiKeyRoutes } from './schema/api-key-routes';
+import { accessCheckRoute } from './schema/access-check-route';
 import { SessionResolver } from './schema/session.resolver';
 import { ROLE_ID_FORMATS } from './schema/role.inputs';
 import { RoleResolver, UserRolesResolver } from './schema/role.resolver';
@@ -20,6 +21,7 @@ import { toUserType } from './schema/user-mapping';
 import { seedPlatformAdmin } from './service/admin-seed';
 import { ApiKeyService } from './service/api-key-service';
 import { ApiKeyVerifier } from './service/api-key-verification';
+import { AccessChecker } from './service/access-check';
 import { AuthenticationService } from './service/authentication-service';
 import { KeyEncryption } from './service/key-encryption';
 import { SessionEvents } from './service/session-events';
@@ -33,6 +35,7 @@ import { TokenIssuer } from './service/token-issuer';
 import { RoleService } from './service/role-service';
 import { UserService } from './service/user-service';
 import { ApiKeyStore } from './store/api-key-store';
+import { AccessCheckStore } from './store/access-check-store';
 import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS, IdentityStore } from './store/identity-store';
 import { RoleStore } from './store/role-store';
 import { SigningKeyStore } from './store/signing-key-store';
@@ -94,7 +97,9 @@ export function identityModules(options: { embeddedTenancy: boolean }): Infrastr
         await seedPlatformAdmin(new IdentityStore(database.asPlatform('seed the first platform admin')), config, logger);
         // The gateway's key checks and use reports: signed SYSTEM calls only, never reachable through the supergraph.
         const apiKeyRoute = apiKeyRoutes(new ApiKeyVerifier(new ApiKeyStore(database.asPlatform('verify API keys and record their use'))), secret, logger);
-        return { apiKeyRoute, database, tokens, directory, events, signingKeys, rotationTimer, throttle: new SignInThrottle(database, config.signInThrottle, logger) };
+        // Asked by a gateway whose event bus is down, which cannot hear sign-outs and suspensions (docs/security.md, "Revocations").
+        const accessRoute = accessCheckRoute(new AccessChecker(new AccessCheckStore(database.asPlatform('check a session for a gateway'))), secret, logger);
+        return { apiKeyRoute, accessRoute, database, tokens, directory, events, signingKeys, rotationTimer, throttle: new SignInThrottle(database, config.signInThrottle, logger) };
       },
       createContext: (services, request, logger): IdentityContext => {
         // One row scope for everything this request does (see TenantDatabase.forRequest).
@@ -117,6 +122,7 @@ export function identityModules(options: { embeddedTenancy: boolean }): Infrastr
       },
       routes: (services) => [
         services.apiKeyRoute,
+        services.accessRoute,
         async (req, res) => {
           if (req.method !== 'GET' || req.url !== JWKS_PATH) return false;
           sendJson(res, 200, await services.tokens.jwks(), { 'cache-control': 'public, max-age=60' });

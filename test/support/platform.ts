@@ -159,7 +159,14 @@ interface StartedService {
  * name takes back the events it held when it crashed, before anything newer (nothing-lost.e2e.test.ts).
  */
 export async function startDistributedPlatform(
-  options: { extraIdentityReplicas?: number; extraTenancyReplicas?: number; extraGateways?: number; env?: Record<string, string> } = {},
+  options: {
+    extraIdentityReplicas?: number;
+    extraTenancyReplicas?: number;
+    extraGateways?: number;
+    env?: Record<string, string>;
+    /** Added to the environment of each extra gateway, by index (e.g. its own REDIS_URL through a proxy). */
+    extraGatewayEnv?: Record<string, string>[];
+  } = {},
 ): Promise<RunningPlatform> {
   const infra = await testInfrastructure();
   if (!infra.available) throw new Error(infra.reason);
@@ -210,7 +217,7 @@ export async function startDistributedPlatform(
       const audit = await start('audit', { ...withTenancy, IDENTITY_URL: graphql(identity!) });
       // Gateways serve the registry's supergraph, as in docker-compose (a test's own LATTICE_SUPERGRAPH_* wins).
       const withAll = { LATTICE_SUPERGRAPH_SOURCE: 'registry', ...withTenancy, IDENTITY_URL: graphql(identity!), AUDIT_URL: graphql(audit), REGISTRY_URL: graphql(registry) };
-      const gateways = await Promise.all(copies(options.extraGateways).map(() => start('gateway', withAll)));
+      const gateways = await Promise.all(copies(options.extraGateways).map((_, i) => start('gateway', i === 0 ? withAll : { ...withAll, ...options.extraGatewayEnv?.[i - 1] })));
       // The order callers (and restartService) rely on: the first of each name is the one the gateway routes to.
       started = [tenancy!, audit, identity!, registry, ...identityReplicas, ...tenancyReplicas, ...gateways];
       await Promise.all(started.map((s) => s.process.waitForLog(/ started$/)));
