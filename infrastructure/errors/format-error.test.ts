@@ -30,6 +30,21 @@ describe('errors as clients see them', () => {
     expect(reported).toHaveLength(1);
   });
 
+  it("keeps a foreign subgraph's own code and message (written for the caller), without its stack", () => {
+    const { client, reported } = format({ message: 'this review is hidden pending moderation', path: ['reviews', 1], extensions: { code: 'CONTENT_HIDDEN', serviceName: 'reviews', stacktrace: ['Error: …'] } });
+    expect(client).toEqual({ message: 'this review is hidden pending moderation', path: ['reviews', 1], extensions: { code: 'CONTENT_HIDDEN', requestId: 'req-1' } });
+    expect(reported).toEqual([]);
+  });
+
+  it("masks a subgraph error that carried no code (the gateway's DOWNSTREAM_SERVICE_ERROR) or a code that is not one", () => {
+    for (const code of ['DOWNSTREAM_SERVICE_ERROR', 'not a code; DROP TABLE', 'UNKNOWN']) {
+      const { client, reported } = format({ message: 'relation "users" does not exist', extensions: { code } });
+      expect(client.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(client.message).not.toContain('relation');
+      expect(reported).toHaveLength(1);
+    }
+  });
+
   it('does not tell the caller which subgraph answered a refusal (a failed sign-in names no service)', () => {
     const { client } = format({ message: 'wrong e-mail or password', extensions: { code: 'UNAUTHENTICATED', serviceName: 'identity' } });
     expect(client).toEqual({ message: 'wrong e-mail or password', extensions: { code: 'UNAUTHENTICATED', requestId: 'req-1' } });

@@ -20,6 +20,14 @@ const REQUEST_ERROR_CODES: Record<string, ErrorCode> = {
 };
 
 /**
+ * Codes that say "unexpected", whoever set them: Apollo's for an error it did not expect, and @apollo/gateway's for a
+ * subgraph error that carried no code. Their messages are internal and are replaced.
+ */
+const UNEXPECTED_CODES = new Set(['INTERNAL_SERVER_ERROR', 'DOWNSTREAM_SERVICE_ERROR', 'UNKNOWN']);
+/** A code someone chose on purpose: UPPER_SNAKE_CASE, as GraphQL servers write them. */
+const isDeliberateCode = (code: string) => /^[A-Z][A-Z0-9_]{0,63}$/.test(code) && !UNEXPECTED_CODES.has(code);
+
+/**
  * Shapes every error before it leaves a server: a stable code, the request id, and never a stack trace,
  * SQL text or secret. Unknown errors are masked; the original goes to the log through `report`.
  */
@@ -42,6 +50,10 @@ export function formatErrorForClient(
   }
   if (rawCode && REQUEST_ERROR_CODES[rawCode]) {
     return { ...formatted, extensions: { ...extensions, code: REQUEST_ERROR_CODES[rawCode], reason: rawCode } };
+  }
+  // A subgraph's own code (the gateway in front of someone else's subgraphs): written for the caller, like ours.
+  if (rawCode && isDeliberateCode(rawCode)) {
+    return { ...formatted, extensions: { ...extensions, code: rawCode } };
   }
   // Argument coercion failures ("Variable "$x" got invalid value") are the caller's mistake and name the field.
   if (/^(Variable "\$|Argument "|Expected value of type|Field ".*" of required type)/.test(formatted.message)) {

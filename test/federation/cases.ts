@@ -446,15 +446,6 @@ export const CASES: readonly FederationCase[] = [
       data: { reviews: [{ id: 'r1', moderationNote: null }, { id: 'r2', moderationNote: null }, { id: 'r3', moderationNote: 'Verified purchase' }] },
       errors: [{ path: ['reviews', 1, 'moderationNote'], code: 'CONTENT_HIDDEN', message: 'this review is hidden pending moderation' }],
     },
-    knownDifference: {
-      why:
-        "Lattice's error policy (infrastructure/errors/format-error.ts) keeps only the codes in Lattice's own registry: a foreign subgraph's " +
-        'CONTENT_HIDDEN becomes INTERNAL_SERVER_ERROR and its message, written for the caller, is replaced by the generic one',
-      lattice: {
-        data: { reviews: [{ id: 'r1', moderationNote: null }, { id: 'r2', moderationNote: null }, { id: 'r3', moderationNote: 'Verified purchase' }] },
-        errors: [{ path: ['reviews', 1, 'moderationNote'], code: 'INTERNAL_SERVER_ERROR' }],
-      },
-    },
   },
   {
     name: "a subgraph that is down nulls the fields it owns and adds one error, keeping the other subgraphs' data",
