@@ -273,6 +273,11 @@ const count = (min: number, max: number, unit = '') => {
 };
 const onOff = z.enum(['on', 'off'], { error: 'must be on or off' }).optional();
 const httpUrl = url(['http:', 'https:']);
+const roleName = optionalString.refine((v) => v === undefined || /^[a-z_][a-z0-9_]{0,62}$/.test(v), { message: 'must be a role name matching ^[a-z_][a-z0-9_]{0,62}$' });
+// Printable ASCII: db:init computes the SCRAM verifier itself, and SASLprep leaves such passwords as they are.
+const databasePassword = optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{12,128}$/.test(v), {
+  message: 'must be 12 to 128 printable ASCII characters, without spaces',
+});
 
 const envSchema = z.object({
   PORT: port(4000),
@@ -299,6 +304,14 @@ const envSchema = z.object({
   AUDIT_DATABASE_URL: postgresUrl,
   IDENTITY_DATABASE_APP_URL: postgresUrl,
   TENANCY_DATABASE_APP_URL: postgresUrl,
+  AUDIT_DATABASE_APP_URL: postgresUrl,
+  // `npm run db:init` (DatabaseInitSettings below).
+  LATTICE_DB_ADMIN_URL: postgresUrl,
+  LATTICE_DB_OWNER: roleName,
+  LATTICE_DB_OWNER_PASSWORD: databasePassword,
+  LATTICE_DB_SERVICE_LOGIN: roleName,
+  LATTICE_SERVICE_DB_PASSWORD: databasePassword,
+  LATTICE_DB_PREFIX: optionalString.refine((v) => v === undefined || /^[a-z][a-z0-9_]{0,40}$/.test(v), { message: 'must match ^[a-z][a-z0-9_]{0,40}$' }),
   REDIS_URL: url(['redis:', 'rediss:']),
   LATTICE_EVENT_NAMESPACE: z
     .string()
@@ -377,7 +390,10 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
-const SECRET_VARIABLES = new Set<string>(['LATTICE_CONTEXT_SECRET', 'LATTICE_ADMIN_PASSWORD']);
+/** Every variable the schema knows, for tools that check a deployment's environment (compose:check). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+const SECRET_VARIABLES = new Set<string>(['LATTICE_CONTEXT_SECRET', 'LATTICE_ADMIN_PASSWORD', 'LATTICE_DB_OWNER_PASSWORD', 'LATTICE_SERVICE_DB_PASSWORD']);
 
 /** What each distributed service cannot start without; the embedded platform needs none of it. */
 const REQUIRED: Record<ServiceRole, readonly (keyof Env)[]> = {
@@ -392,17 +408,7 @@ const REQUIRED: Record<ServiceRole, readonly (keyof Env)[]> = {
 /** Parses the environment once. Every invalid or missing variable is reported in a single ConfigError. */
 export function parseConfig(env: Readonly<Record<string, string | undefined>>, role: ServiceRole, options: ServiceOptions = {}): LatticeConfig {
   const result = envSchema.safeParse(env);
-  const problems: string[] = [];
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const name = issue.path.join('.');
-      // Secrets are named, never echoed.
-      const got = SECRET_VARIABLES.has(name)
-        ? `${env[name]?.length ?? 0} characters`
-        : JSON.stringify(env[name]?.replace(/\/\/[^/@]*@/, '//***@') ?? null);
-      problems.push(`${name}: ${issue.message} (got ${got})`);
-    }
-  }
+  const problems: string[] = result.success ? [] : issueProblems(result.error.issues, env);
   // A gateway in front of someone else's subgraphs needs nothing but the file (README, "Lattice's gateway in front of your own subgraphs").
   const required = role === 'gateway' && options.supergraphPath !== undefined ? [] : REQUIRED[role];
   for (const name of required) {
@@ -437,8 +443,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, r
         databaseUrl: e.TENANCY_DATABASE_URL,
         appDatabaseUrl: e.TENANCY_DATABASE_APP_URL,
       },
-      // The audit store has no row-level security yet; it runs on its one URL.
-      audit: { port: subgraphPort('AUDIT_PORT', e.AUDIT_PORT), url: e.AUDIT_URL, databaseUrl: e.AUDIT_DATABASE_URL, appDatabaseUrl: undefined },
+      // The audit store has no row-level security; its app login is held to what the store does (append, read, cut).
+      audit: { port: subgraphPort('AUDIT_PORT', e.AUDIT_PORT), url: e.AUDIT_URL, databaseUrl: e.AUDIT_DATABASE_URL, appDatabaseUrl: e.AUDIT_DATABASE_APP_URL },
     },
     registry: {
       port: subgraphPort('REGISTRY_PORT', e.REGISTRY_PORT),
@@ -529,6 +535,50 @@ function parseSubgraphTimeouts(env: Readonly<Record<string, string | undefined>>
 /** What a command line adds to the environment: `start:gateway -- --supergraph FILE`. */
 export interface ServiceOptions {
   supergraphPath?: string;
+}
+
+function issueProblems(issues: readonly z.core.$ZodIssue[], env: Readonly<Record<string, string | undefined>>): string[] {
+  return issues.map((issue) => {
+    const name = issue.path.join('.');
+    // Secrets are named, never echoed.
+    const got = SECRET_VARIABLES.has(name) ? `${env[name]?.length ?? 0} characters` : JSON.stringify(env[name]?.replace(/\/\/[^/@]*@/, '//***@') ?? null);
+    return `${name}: ${issue.message} (got ${got})`;
+  });
+}
+
+/** `npm run db:init`: the administrator connection it works through, and the logins and databases it makes. */
+export interface DatabaseInitSettings {
+  /** LATTICE_DB_ADMIN_URL: a superuser (creates roles and databases, reads password verifiers). */
+  adminUrl: string;
+  /** LATTICE_DB_OWNER (default lattice_owner) and LATTICE_DB_OWNER_PASSWORD: owns the databases, runs migrations. */
+  owner: { name: string; password: string | undefined };
+  /** LATTICE_DB_SERVICE_LOGIN (default lattice_service) and LATTICE_SERVICE_DB_PASSWORD: what the services run as. */
+  service: { name: string; password: string | undefined };
+  /** LATTICE_DB_PREFIX (default lattice): the databases are `<prefix>_identity`, `_tenancy`, `_audit`, `_registry`. */
+  databasePrefix: string;
+}
+
+export const DEFAULT_DB_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** The passwords may be unset: db:init needs each only to create its login, and says so then. */
+export function parseDatabaseInitConfig(env: Readonly<Record<string, string | undefined>>): DatabaseInitSettings {
+  const result = envSchema.safeParse(env);
+  if (!result.success) throw new ConfigError(issueProblems(result.error.issues, env));
+  const e = result.data;
+  const owner = e.LATTICE_DB_OWNER ?? 'lattice_owner';
+  const service = e.LATTICE_DB_SERVICE_LOGIN ?? 'lattice_service';
+  if (owner === service) throw new ConfigError([`LATTICE_DB_SERVICE_LOGIN: must differ from LATTICE_DB_OWNER (got "${service}" for both)`]);
+  return {
+    adminUrl: e.LATTICE_DB_ADMIN_URL ?? DEFAULT_DB_ADMIN_URL,
+    owner: { name: owner, password: e.LATTICE_DB_OWNER_PASSWORD },
+    service: { name: service, password: e.LATTICE_SERVICE_DB_PASSWORD },
+    databasePrefix: e.LATTICE_DB_PREFIX ?? 'lattice',
+  };
+}
+
+/** db:init's variables from process.env, as loadConfig reads the services'. */
+export function loadDatabaseInitConfig(): DatabaseInitSettings {
+  return parseDatabaseInitConfig(process.env);
 }
 
 /** The one place that reads process.env. */

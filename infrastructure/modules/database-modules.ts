@@ -32,7 +32,7 @@ export function postgresModule(subgraph: ServiceName): InfrastructureModule<Post
         const config = ctx.get<LatticeConfig>(CONFIG);
         const { databaseUrl: url, appDatabaseUrl } = serviceSettings(config, subgraph);
         if (url) {
-          if (!appDatabaseUrl && subgraph !== 'audit') {
+          if (!appDatabaseUrl) {
             moduleLogger(ctx).warn(
               `${subgraph}: ${subgraph.toUpperCase()}_DATABASE_APP_URL is not set, so the service logs in with the migration role; row-level security then rests on SET LOCAL ROLE alone`,
             );

@@ -91,8 +91,9 @@ export function subgraphModule<TContext extends SubgraphContextBase, TServices>(
               stream,
               bus,
               signal,
-              // Other replicas' commits arrive by NOTIFY; the embedded database has only this process writing.
-              listenUrl: serviceSettings(config, name).databaseUrl,
+              // Other replicas' commits arrive by NOTIFY; the embedded database has only this process writing. LISTEN needs
+              // no privilege, so it uses the service's own login: no connection of the running service holds the owner's.
+              listenUrl: serviceSettings(config, name).appDatabaseUrl ?? serviceSettings(config, name).databaseUrl,
               holder: processIdentity(`${name}-relay`),
               logger: logger.child({ component: 'outbox-relay' }),
             })

@@ -185,6 +185,7 @@ export async function startDistributedPlatform(
     // The running services log in as an unprivileged member of lattice_app; migrations use the owner URLs above.
     IDENTITY_DATABASE_APP_URL: appLoginUrl(databases.urls.identity),
     TENANCY_DATABASE_APP_URL: appLoginUrl(databases.urls.tenancy),
+    AUDIT_DATABASE_APP_URL: appLoginUrl(databases.urls.audit),
     REDIS_URL: infra.redisUrl,
     // Each test platform gets its own channels, so parallel suites sharing one Redis never hear each other.
     LATTICE_EVENT_NAMESPACE: `test-${randomBytes(4).toString('hex')}`,
