@@ -525,6 +525,10 @@ export function checkCompose(project: RenderedProject): CheckResult {
     // d. URLs name services, on the ports they listen on.
     for (const [name, value] of Object.entries(service.environment)) {
       if (!value || !(name.endsWith('_URL') || name === 'OTEL_EXPORTER_OTLP_ENDPOINT')) continue;
+      if (reservedInLogin(value)) {
+        problem(`${name}: its login holds a character a URL reserves (@ / ? #): percent-encode the password there (or choose one of A-Z a-z 0-9 - . _ ~)`);
+        continue;
+      }
       const url = parseUrl(value);
       if (!url || !url.hostname) continue;
       const host = url.hostname;
@@ -625,7 +629,20 @@ function summary(a: Analysis): string {
   return `${service.name}: ${status} (${details.join(', ')}${profile})`;
 }
 
+/** Schemes whose URLs carry a login; a reserved character in it moves the parsed host into the password. */
+const LOGIN_SCHEMES = /^(postgres|postgresql|redis|rediss|mongodb|mongodb\+srv):\/\//;
+
+/** A login part (before the last `@`) holding `/`, `?`, `#` or another `@`: the URL does not say what it seems to. */
+function reservedInLogin(value: string): boolean {
+  const scheme = LOGIN_SCHEMES.exec(value);
+  const at = value.lastIndexOf('@');
+  if (!scheme || at === -1) return false;
+  return /[/?#@]/.test(value.slice(scheme[0].length, at));
+}
+
+/** The URL, unless it does not parse or its login is ambiguous (reported once, by the URL check, without the value). */
 function parseUrl(value: string): URL | undefined {
+  if (reservedInLogin(value)) return undefined;
   try {
     return new URL(value);
   } catch {
